@@ -182,12 +182,14 @@ def test_a_german_outlook_export_gives_the_outlet_and_tags(tmp_path: Path) -> No
     nobody. Beside a list's own outlet column ("Redaktion"), Firma stays the list's own, as Company does."""
     (tmp_path / "outlook.csv").write_bytes(
         (
-            '"Anrede","Vorname","Nachname","Firma","Position","E-Mail-Adresse","Kategorien","Straße geschäftlich"\r\n'
-            '"Dr.","Jürgen","Müller","Der Tagesspiegel","Redakteur","j.mueller@tagesspiegel.example","Presse;Gesundheit","Askanischer Platz 3"\r\n'
+            '"Anrede","Vorname","Weitere Vornamen","Nachname","Firma","Position","E-Mail-Adresse","Kategorien","Straße geschäftlich"\r\n'
+            '"Dr.","Jürgen","","Müller","Der Tagesspiegel","Redakteur","j.mueller@tagesspiegel.example","Presse;Gesundheit","Askanischer Platz 3"\r\n'
         ).encode("cp1252")
     )
     checked = " ".join(mailer("lists", "check", "outlook.csv").output.split())
     assert "outlet (Firma)" in checked and "tags (Kategorien)" in checked, checked
+    # Its Anrede is the honorific, as English Outlook's Title beside Job Title ({{ contact.honorific }}: "Dr.").
+    assert "honorific (Anrede)" in checked and "anrede (Anrede)" not in checked, checked
     # A column of its own is named for a template without losing its ß: {{ contact.strasse_geschaftlich }}.
     assert "strasse_geschaftlich (Straße geschäftlich)" in checked, checked
     (tmp_path / "own.csv").write_text("E-Mail;Redaktion;Firma\nj@x.example;Der Tagesspiegel;Verlag GmbH\n", encoding="utf-8")
