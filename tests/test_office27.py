@@ -290,3 +290,16 @@ def test_the_offices_zone_written_as_a_german_office_says_it_gets_the_zone_to_wr
     (project / "mailer.toml").write_text('[reports]\ntime_zone = "Europe/Berlin"\n', encoding="utf-8")
     (project / "releases" / "land.md").write_text('---\nsubject: "S"\nembargo: "2026-12-03 10:00 Deutschland"\n---\nT.\n', encoding="utf-8")
     assert 'embargo: "2026-12-03 10:00 Europe/Berlin"' in " ".join(mailer("preview", "releases/land.md").output.split())
+
+
+def test_a_german_titel_field_is_not_taken_for_a_misspelt_title(project: Path) -> None:
+    """A German list's "Titel" is the academic title (Dr., Prof.), kept as {{ contact.titel }}. A
+    preview without --list said 'The release uses the contact field "titel" (did you mean "title"?)',
+    and "title" is the job: "Sehr geehrter Herr Redakteur Müller". In an English release it is still
+    taken for a typo of title (fix 16)."""
+    (project / "releases" / "titel.md").write_text(
+        '---\nsubject: "S"\nlanguage: de\n---\nSehr geehrte/r {{ contact.titel | default("") }} {{ contact.last_name | default("") }},\n\nText.\n',
+        encoding="utf-8",
+    )
+    shown = mailer("preview", "releases/titel.md")
+    assert shown.exit_code == 0 and 'did you mean "title"' not in shown.output, shown.output
