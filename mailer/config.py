@@ -346,6 +346,14 @@ def zone_name(value: str) -> str:
     where = zones.place_zone(value)  # "UK" (newcomer 24 #4), "Victoria" (newcomer 25 #2)
     if where is not None:
         raise ValueError(f'"{value}" {where[1]}; write the name of its time zone, which starts with the region: "{where[0]}"')
+    # A clock's abbreviation, as --at and the embargo answer it (office 27: "MEZ" was told to be "Europe/London")
+    region = zones.ABBREVIATIONS.get(" ".join(value.split()).upper())
+    if region is not None:
+        places = zones.SEVERAL_PLACES.get(" ".join(value.split()).upper())
+        named = " or ".join(f'"{zone}" ({place})' for zone, place in places) if places else f'"{region}"'
+        raise ValueError(
+            f'"{value}" is an abbreviation, not a time zone name; write the zone of your clocks, which follows their summer time: {named}'
+        )
     raise ValueError(f'must be a time zone name such as "Europe/London" or "America/New_York" (got "{value}")')
 
 

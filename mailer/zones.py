@@ -215,6 +215,19 @@ COUNTRIES = {
     **dict.fromkeys(("uk", "u.k.", "united kingdom", "great britain", "britain", "england", "scotland", "wales"), "Europe/London"),
     **dict.fromkeys(("northern ireland",), "Europe/London"),
     **dict.fromkeys(("ireland", "republic of ireland"), "Europe/Dublin"),
+    # ... and European countries of one zone as their offices write them (office 27: a Berlin office's "Deutschland"
+    # was answered with London and New York). Not Spain nor Portugal, whose islands keep other clocks.
+    **dict.fromkeys(("germany", "deutschland", "allemagne", "alemania", "germania", "duitsland"), "Europe/Berlin"),
+    **dict.fromkeys(("austria", "österreich", "oesterreich", "autriche"), "Europe/Vienna"),
+    **dict.fromkeys(("switzerland", "schweiz", "suisse", "svizzera"), "Europe/Zurich"),
+    **dict.fromkeys(("france", "frankreich", "francia"), "Europe/Paris"),
+    **dict.fromkeys(("belgium", "belgien", "belgique", "belgië", "belgie"), "Europe/Brussels"),
+    **dict.fromkeys(("netherlands", "the netherlands", "niederlande", "nederland", "pays-bas"), "Europe/Amsterdam"),
+    **dict.fromkeys(("luxembourg", "luxemburg"), "Europe/Luxembourg"),
+    **dict.fromkeys(("italy", "italien", "italia", "italie"), "Europe/Rome"),
+    **dict.fromkeys(("poland", "polen", "polska", "pologne"), "Europe/Warsaw"),
+    **dict.fromkeys(("denmark", "dänemark", "danmark"), "Europe/Copenhagen"),
+    **dict.fromkeys(("czechia", "czech republic", "tschechien"), "Europe/Prague"),
 }
 
 

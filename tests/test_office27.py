@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -181,12 +182,14 @@ def test_a_german_outlook_export_gives_the_outlet_and_tags(tmp_path: Path) -> No
     nobody. Beside a list's own outlet column ("Redaktion"), Firma stays the list's own, as Company does."""
     (tmp_path / "outlook.csv").write_bytes(
         (
-            '"Anrede","Vorname","Nachname","Firma","Position","E-Mail-Adresse","Kategorien","Straße geschäftlich"\r\n'
-            '"Dr.","Jürgen","Müller","Der Tagesspiegel","Redakteur","j.mueller@tagesspiegel.example","Presse;Gesundheit","Askanischer Platz 3"\r\n'
+            '"Anrede","Vorname","Weitere Vornamen","Nachname","Firma","Position","E-Mail-Adresse","Kategorien","Straße geschäftlich"\r\n'
+            '"Dr.","Jürgen","","Müller","Der Tagesspiegel","Redakteur","j.mueller@tagesspiegel.example","Presse;Gesundheit","Askanischer Platz 3"\r\n'
         ).encode("cp1252")
     )
     checked = " ".join(mailer("lists", "check", "outlook.csv").output.split())
     assert "outlet (Firma)" in checked and "tags (Kategorien)" in checked, checked
+    # Its Anrede is the honorific, as English Outlook's Title beside Job Title ({{ contact.honorific }}: "Dr.").
+    assert "honorific (Anrede)" in checked and "anrede (Anrede)" not in checked, checked
     # A column of its own is named for a template without losing its ß: {{ contact.strasse_geschaftlich }}.
     assert "strasse_geschaftlich (Straße geschäftlich)" in checked, checked
     (tmp_path / "own.csv").write_text("E-Mail;Redaktion;Firma\nj@x.example;Der Tagesspiegel;Verlag GmbH\n", encoding="utf-8")
@@ -213,3 +216,90 @@ def test_a_french_release_from_a_canadian_office_is_told_how_quebec_writes_its_t
         '---\nsubject: "S"\nlanguage: fr\nembargo: "2026-12-03 06:00 Europe/Paris"\n---\nTexte.\n', encoding="utf-8"
     )
     assert "Canadian" not in mailer("preview", "releases/paris.md").output
+
+
+def test_a_dry_run_before_the_embargo_says_now_on_the_embargos_clock(logged: Path) -> None:
+    """A dry run before the embargo said "embargoed until 2026-12-03 09:00 UTC (10:00 Europe/Berlin),
+    so a live send now (2026-12-02 17:20 UTC) would be refused": the embargo on Berlin's clock, now
+    on UTC's alone. Now is said on the embargo's clock too."""
+    (logged / "releases" / "sperrfrist.md").write_text(
+        '---\nsubject: "S"\nlanguage: de\nembargo: "2099-12-03 10:00 Europe/Berlin"\n---\nText.\n', encoding="utf-8"
+    )
+    said = " ".join(mailer("send", "releases/sperrfrist.md", "--list", "lists/press.csv", "--dry-run").output.split())
+    assert "(10:00 Europe/Berlin), so a live send now (" in said, said
+    assert re.search(r"so a live send now \(\d{4}-\d\d-\d\d \d\d:\d\d UTC \((\d{4}-\d\d-\d\d )?\d\d:\d\d Europe/Berlin\)\)", said), said
+
+
+def test_a_german_no_contact_column_keeps_the_journalist_from_being_mailed(tmp_path: Path) -> None:
+    """A German office marks who must not be contacted under "Kein Kontakt" or "Kontaktsperre" (and a
+    CRM's "Gesperrt"). Those were columns of the list's own, and the journalists they marked were
+    mailed; "Werbesperre" and "Abgemeldet" were already read as opt-outs. Now these are too."""
+    (tmp_path / "presse.csv").write_bytes(
+        (
+            "E-Mail;Name;Kein Kontakt;Kontaktsperre;Gesperrt\r\n"
+            "a@x.example;Anna Groß;ja;;\r\nb@x.example;Bernd Höfer;;x;\r\nc@x.example;Carla Özdemir;;;wahr\r\n"
+            "d@x.example;Dieter Maß;nein;;\r\n"
+        ).encode("cp1252")
+    )
+    said = " ".join(mailer("lists", "check", "presse.csv").output.split())
+    assert "recipients: 1 " in said and "rejected: 3 (3 opted out)" in said, said
+    assert 'row 2: a@x.example: opted out of email ("Kein Kontakt": ja)' in said, said
+
+
+def test_a_privatdozent_is_greeted_by_his_name(tmp_path: Path) -> None:
+    """German health and university lists write "PD Dr. Max Ernst" (Privatdozent) and "apl. Prof. Dr.
+    Lena Vogt": "PD" was read as his first name and "Dr. Max Ernst" as his last, so he was greeted
+    "Dear PD,". They are honorifics, as "Univ.-Prof." and "Priv.-Doz." already were."""
+    (tmp_path / "doktor.csv").write_bytes(
+        "E-Mail;Name\r\nm@x.example;PD Dr. Max Ernst\r\nl@x.example;apl. Prof. Dr. Lena Vogt\r\nk@x.example;Ernst, PD Dr. Kai\r\n".encode(
+            "cp1252"
+        )
+    )
+    assert mailer("lists", "clean", "doktor.csv", "-o", "clean.csv").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "clean.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert [(r["first_name"], r["last_name"], r["honorific"]) for r in rows] == [
+        ("Max", "Ernst", "PD Dr."),
+        ("Lena", "Vogt", "apl. Prof. Dr."),
+        ("Kai", "Ernst", "PD Dr."),
+    ], rows
+
+
+def test_a_consent_that_ended_says_so(tmp_path: Path) -> None:
+    """A consent-until column ("Einwilligung bis") whose day has passed rejected the row as "gave no
+    consent to email ("Einwilligung bis": 31.12.2025)", which reads as if she never gave it. The
+    reason says the consent ended, and when; a cell that is no day says that."""
+    (tmp_path / "consent.csv").write_bytes(
+        "E-Mail;Name;Einwilligung bis\r\nb@x.example;Bernd Höfer;31.12.2025\r\nc@x.example;Carla Ö;bald\r\nd@x.example;Dora;31.12.2099\r\n".encode(
+            "cp1252"
+        )
+    )
+    said = " ".join(mailer("lists", "check", "consent.csv").output.split())
+    assert '("Einwilligung bis": 31.12.2025: it ended on 2025-12-31)' in said, said
+    assert '("Einwilligung bis": bald: not a day mailer reads (write YYYY-MM-DD))' in said, said
+    assert "recipients: 1 " in said, said
+
+
+def test_the_offices_zone_written_as_a_german_office_says_it_gets_the_zone_to_write(project: Path) -> None:
+    """[reports] time_zone = "MEZ" or "Deutschland" was answered 'must be a time zone name such as
+    "Europe/London" or "America/New_York"', where "Berlin" got "Europe/Berlin". Both now name the zone
+    to write; so do --at and the embargo for a country ("10:00 Deutschland")."""
+    for written in ("MEZ", "Deutschland"):
+        (project / "mailer.toml").write_text(f'[reports]\ntime_zone = "{written}"\n', encoding="utf-8")
+        said = " ".join(mailer("campaigns").output.split())
+        assert f'"{written}" is' in said and '"Europe/Berlin"' in said and "Europe/London" not in said, said
+    (project / "mailer.toml").write_text('[reports]\ntime_zone = "Europe/Berlin"\n', encoding="utf-8")
+    (project / "releases" / "land.md").write_text('---\nsubject: "S"\nembargo: "2026-12-03 10:00 Deutschland"\n---\nT.\n', encoding="utf-8")
+    assert 'embargo: "2026-12-03 10:00 Europe/Berlin"' in " ".join(mailer("preview", "releases/land.md").output.split())
+
+
+def test_a_german_titel_field_is_not_taken_for_a_misspelt_title(project: Path) -> None:
+    """A German list's "Titel" is the academic title (Dr., Prof.), kept as {{ contact.titel }}. A
+    preview without --list said 'The release uses the contact field "titel" (did you mean "title"?)',
+    and "title" is the job: "Sehr geehrter Herr Redakteur Müller". In an English release it is still
+    taken for a typo of title (fix 16)."""
+    (project / "releases" / "titel.md").write_text(
+        '---\nsubject: "S"\nlanguage: de\n---\nSehr geehrte/r {{ contact.titel | default("") }} {{ contact.last_name | default("") }},\n\nText.\n',
+        encoding="utf-8",
+    )
+    shown = mailer("preview", "releases/titel.md")
+    assert shown.exit_code == 0 and 'did you mean "title"' not in shown.output, shown.output

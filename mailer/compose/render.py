@@ -397,7 +397,7 @@ def misspelt_fields(versions: Sequence[Rendered], *, read_as: Callable[[str], st
             )
             continue
         meant = _typo_of(field, known)
-        if meant is None:
+        if meant is None or any(v.language.split("-")[0] in _OWN_IN_LANGUAGE.get(field, ()) for v in versions):
             continue
         warnings.append(
             f'The release uses the contact field "{field}" (did you mean "{meant}"?): unless your lists have a column of that '
@@ -443,6 +443,9 @@ _SHORT_NAME = 4
 
 
 _LIKE_A_STANDARD_NAME = frozenset({"county"})  # one letter from a standard column, and a column of its own
+# ... and in a release of these languages: "titel", a German or Dutch list's academic title (Dr., Prof.), not the
+# job title (office 27: "did you mean title?" in a German release led to "Sehr geehrter Herr Redakteur Müller").
+_OWN_IN_LANGUAGE = {"titel": ("de", "nl")}
 
 
 def _one_edit_apart(one: str, other: str, *, change: bool = True) -> bool:

@@ -292,6 +292,10 @@ OPT_OUT_HEADERS = (
     # A CRM's flag on a contact no email may go to (review 22b, left: "Suppressed: yes", "Blocked: true" were
     # columns of the list's own, and those journalists were mailed).
     *("suppressed", "emailsuppressed", "suppressedemail", "blocked", "emailblocked", "blockedemail"),
+    # "No contact" as a German office's list heads it, and its neighbours' (office 27: "Kein Kontakt: ja",
+    # "Kontaktsperre: x" were columns of the list's own, and the journalists they marked were mailed).
+    *("nocontact", "keinkontakt", "keinekontaktaufnahme", "kontaktsperre", "emailsperre", "mailsperre", "sperrvermerk"),
+    *("gesperrt", "emailgesperrt", "pasdecontact", "aucuncontact", "geencontact", "sincontacto", "nessuncontatto", "semcontato"),
 )
 # Why a journalist unsubscribed, written only for those who did (review 22 #9: "Unsubscribe reason",
 # "Abmeldegrund", "Motif de désabonnement" were columns of the list's own, and they were mailed): a reason
@@ -744,6 +748,9 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
     # Outlook's contact export heads the honorific "Title" (Ms., Dr.) and the job "Job Title":
     # beside a Job Title, a bare Title is the honorific (newcomer 17b #4: every title read "Ms.").
     honorific = any(header_key(header) == "jobtitle" for header in headers)
+    # German Outlook heads it "Anrede" (Herr, Frau, Dr.), beside its "Weitere Vornamen" (office 27); a list kept by
+    # hand keeps its own Anrede column, which its releases may name.
+    outlook_anrede = any(header_key(header) == "weiterevornamen" for header in headers)
     # A list's own Outlet column wins over a contact export's Company or Organization Name.
     outlet_named = any(canonical_name(header) == "outlet" and header_key(header) not in _EXPORT_OUTLETS for header in headers)
     singular = {canonical_name(header) for header in headers if header_key(header) not in (*_PLURALS, *_EXPORT_OUTLETS)}
@@ -752,7 +759,8 @@ def map_headers(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int
         canonical = canonical_name(header)
         if canonical == "email" and plain is not None and position != plain:
             canonical = None
-        if (header_key(header) in _HONORIFIC_HEADERS or (honorific and header_key(header) == "title")) and "honorific" not in taken:
+        outlook = (honorific and header_key(header) == "title") or (outlook_anrede and header_key(header) == "anrede")
+        if (header_key(header) in _HONORIFIC_HEADERS or outlook) and "honorific" not in taken:
             taken.add("honorific")
             custom["honorific"] = position
             continue

@@ -788,6 +788,9 @@ def _opted_out(
                 if shown:
                     told = NOT_CONSENTED_IN_LIST if is_opt_in_header(file.headers[at]) else OPTED_OUT_IN_LIST
                     before = f", before the email goes out on {today.isoformat()}" if shown in ending else ""
+                    if not before and is_consent_until_header(file.headers[at]):  # why it is no consent (office 27)
+                        end = consent_end(shown)
+                        before = f": it ended on {end.isoformat()}" if end is not None else ": not a day mailer reads (write YYYY-MM-DD)"
                     said[start + row] = f'{told} ("{file.headers[at]}": {listfile.short(value, 40)}{before})'
                     unsaid.pop(start + row, None)
                 elif start + row not in said:

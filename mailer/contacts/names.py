@@ -82,6 +82,10 @@ HONORIFICS = frozenset(
         "a/prof",
         "emeritus",
         "senator",
+        # A Privatdozent and an außerplanmäßiger Professor, as a German health office's list writes them ("PD Dr. Max
+        # Ernst", "apl. Prof. Dr. Lena Vogt": office 27, greeted "Sehr geehrte/r PD," with "Dr. Max Ernst" the last name)
+        "pd",
+        "apl",
     ]
 )
 # Academic degrees that open a name in Austrian, German, Czech and Slovak press lists ("Mag. Anna Gruber",
@@ -93,7 +97,7 @@ ACADEMIC_DEGREES = frozenset(
 # nameparser's own titles lack these ("The Very Rev. Alan Green" read "The Very" as a first name; "Univ.-Prof." as
 # one too; "A/Prof" and "Emeritus": newcomer 25 #4): added to a private copy of its settings, as its documentation
 # says to (``_constants``)
-_MORE_TITLES = ("very", "revd", "ven", "univ.-prof.", "univ.-prof", "univ.prof.", "a/prof", "emeritus")
+_MORE_TITLES = ("very", "revd", "ven", "univ.-prof.", "univ.-prof", "univ.prof.", "a/prof", "emeritus", "pd", "apl")
 # "The" opening a style of address, not an outlet's name (RE2, as Arrow reads it, has no look-ahead)
 _STYLED = r"(?i)^the\s+(?:rt|right|hon|honourable|rev|revd|reverend|very|ven|venerable|most|lord|lady|baroness)\b"
 # Words that make a name cell a team's or an office's, not a person's (compared lower-case, as whole

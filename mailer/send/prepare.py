@@ -1772,7 +1772,9 @@ def _embargo_note(rendered: Rendered, release_path: Path, scheduled: datetime | 
     goes_out = scheduled or now
     if rendered.embargo is None or goes_out >= rendered.embargo or force:
         return []
-    when = f"at {schedule.describe(scheduled)}" if scheduled else f"now ({schedule.describe(now)})"
+    # now on the embargo's clock too, as the embargo is said (office 27: "until ... (10:00 Europe/Berlin), so a live
+    # send now (2026-12-02 17:20 UTC)" left the officer to work out her own time)
+    when = f"at {schedule.describe(scheduled)}" if scheduled else f"now ({schedule.describe(now.astimezone(rendered.embargo.tzinfo))})"
     # In the zone the embargo was written in, as a press officer types it (newcomer 24 #7: "00:01 Europe/London"
     # was offered as --at "2026-12-03T00:01+00:00", and as "+01:00" in summer).
     zone = getattr(rendered.embargo.tzinfo, "key", None)
