@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,63 @@ def test_render_for_keeps_a_cells_whole_link_to_web_mail_and_phone_addresses(pro
     assert not [a for a in addresses if "javascript:" in a.lower()], addresses
     assert "https://example.org/jo" in addresses and "#/about" in addresses, addresses
     assert "javascript:alert(document.domain)." in slow.text  # as text, it is shown as written
+
+
+# -- 4. on a PostgreSQL log of another collation, the check before each request read the whole suppression list ---
+
+
+def test_the_gmail_check_seeks_the_suppression_list_on_a_postgresql_log_of_any_collation(db_url: str, database: str) -> None:
+    """Before each request the send looks for every spelling of its Gmail addresses among the
+    suppressions: ranges of the address in code-point order. A PostgreSQL log whose database sorts text
+    otherwise (en_US.UTF-8, a managed server's usual) has them as COLLATE "C", which no index served:
+    each range read the whole list, 11 seconds a request of 300 Gmail addresses at 100,000
+    suppressions (review 27a). An index in that order serves them, in a new log and one upgraded alike."""
+    from sqlalchemy import event as sqlalchemy_event
+
+    from mailer.store import connect, inboxes
+    from mailer.store.schema import suppression
+
+    if database != "postgresql":
+        pytest.skip("SQLite orders text by code point: its address index serves the ranges")
+
+    def seeks(engine: Any) -> bool:
+        seen: list[tuple[str, Any]] = []
+
+        def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+            if "unnest" in statement:
+                seen.append((statement, parameters))
+
+        sqlalchemy_event.listen(engine, "before_cursor_execute", note)
+        with engine.begin() as connection:
+            connection.info["mailer_code_point_order"] = False  # as on a database of another collation
+            inboxes.suppressed_inboxes(connection, ["jane.doe@gmail.com", "jo@googlemail.com"])
+            ((statement, parameters),) = seen
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a small list: seek it if it can be sought
+            plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+        sqlalchemy_event.remove(engine, "before_cursor_execute", note)
+        return any("Index Cond:" in line and "email_key" in line and "r.lo" in line for line in plan.splitlines())
+
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:  # enough of a list that a read of it all costs more than seeking it
+            now = datetime.now(UTC)
+            connection.execute(
+                suppression.insert(),
+                [
+                    {"email_key": f"j{i}.x@{('gmail.com', 'example.org')[i % 2]}", "reason": "bounce", "source": "sync", "created_at": now}
+                    for i in range(5000)
+                ],
+            )
+            connection.exec_driver_sql("ANALYZE suppression")
+        assert seeks(engine)
+        with engine.begin() as connection:  # the log as the version before made it
+            connection.exec_driver_sql("DROP INDEX ix_suppression_key_c")
+            connection.exec_driver_sql("UPDATE schema_info SET version = 13")
+        assert not seeks(engine)
+    finally:
+        engine.dispose()
+    engine = connect(db_url)  # upgraded
+    try:
+        assert seeks(engine)
+    finally:
+        engine.dispose()
