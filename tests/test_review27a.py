@@ -218,3 +218,45 @@ def test_the_gmail_check_seeks_the_suppression_list_on_a_postgresql_log_of_any_c
         assert seeks(engine)
     finally:
         engine.dispose()
+
+
+# -- 5. on an ICU PostgreSQL database, the check before each request missed names whose third letter is z or 9 -------
+
+
+def test_the_gmail_check_finds_every_spelling_on_an_icu_postgresql_database(database: str, postgres_admin: Any) -> None:
+    """A PostgreSQL 15+ database made with ICU (locale_provider icu, as initdb --locale-provider=icu or a
+    managed server may make it) names C.UTF-8 as its collation and sorts text by ICU all the same. The
+    check read the name and sought its ranges in the database's order, where "li{" (the end of the names
+    starting "liz") sorts before "liz": Lizzy, who unsubscribed as l.izzy@gmail.com, was not found under
+    lizzy@gmail.com and was mailed (so was any name whose first letters end in z or 9). The check now asks
+    the database's order itself."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from mailer.models import SuppressionReason
+    from mailer.store import connect, inboxes, suppressions
+
+    if database != "postgresql":
+        pytest.skip("SQLite orders text by code point")
+    name = f"review27a_icu_{uuid.uuid4().hex[:8]}"
+    try:
+        with postgres_admin.connect() as admin:
+            admin.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+    except DBAPIError as exc:  # PostgreSQL before 15, or built without ICU
+        pytest.skip(f"no ICU database here: {exc.orig}")
+    try:
+        engine = connect(make_url(postgres_admin.url).set(database=name).render_as_string(hide_password=False))
+        try:
+            with engine.begin() as connection:
+                listed = ["l.izzy@gmail.com", "a.b9x@gmail.com", "j.a.n.e@gmail.com"]
+                suppressions.add(connection, [(a, SuppressionReason.MANUAL, None) for a in listed], source="manual")
+            with engine.connect() as connection:
+                found = inboxes.suppressed_inboxes(connection, ["lizzy@gmail.com", "ab9x@gmail.com", "jane@gmail.com"])
+            assert found == {"lizzy@gmail.com", "ab9x@gmail.com", "jane@gmail.com"}
+        finally:
+            engine.dispose()
+    finally:
+        with postgres_admin.connect() as admin:
+            admin.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
