@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +90,17 @@ def test_sigterm_while_the_send_question_waits_stops_the_command(tmp_path: Path,
             assert time.monotonic() < deadline and process.poll() is None, shown
             if select.select([process.stdout], [], [], 0.2)[0]:
                 shown += os.read(process.stdout.fileno(), 65536)
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=60)
+        # Python runs its handler once a blocking read returns: a signal landing between the prompt's
+        # write and input()'s read (microseconds; here the moment the prompt shows) is heard by the next.
+        for _ in range(30):
+            process.send_signal(signal.SIGTERM)
+            try:
+                out, err = process.communicate(timeout=2)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        else:
+            pytest.fail(f"still running a minute after SIGTERM: {shown!r}")
     finally:
         os.close(leader)
         if process.poll() is None:
@@ -148,3 +158,105 @@ def test_render_for_keeps_a_cells_whole_link_to_web_mail_and_phone_addresses(pro
     assert not [a for a in addresses if "javascript:" in a.lower()], addresses
     assert "https://example.org/jo" in addresses and "#/about" in addresses, addresses
     assert "javascript:alert(document.domain)." in slow.text  # as text, it is shown as written
+
+
+# -- 4. on a PostgreSQL log of another collation, the check before each request read the whole suppression list ---
+
+
+def test_the_gmail_check_seeks_the_suppression_list_on_a_postgresql_log_of_any_collation(db_url: str, database: str) -> None:
+    """Before each request the send looks for every spelling of its Gmail addresses among the
+    suppressions: ranges of the address in code-point order. A PostgreSQL log whose database sorts text
+    otherwise (en_US.UTF-8, a managed server's usual) has them as COLLATE "C", which no index served:
+    each range read the whole list, 11 seconds a request of 300 Gmail addresses at 100,000
+    suppressions (review 27a). An index in that order serves them, in a new log and one upgraded alike."""
+    from sqlalchemy import event as sqlalchemy_event
+
+    from mailer.store import connect, inboxes
+    from mailer.store.schema import suppression
+
+    if database != "postgresql":
+        pytest.skip("SQLite orders text by code point: its address index serves the ranges")
+
+    def seeks(engine: Any) -> bool:
+        seen: list[tuple[str, Any]] = []
+
+        def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+            if "unnest" in statement:
+                seen.append((statement, parameters))
+
+        sqlalchemy_event.listen(engine, "before_cursor_execute", note)
+        with engine.begin() as connection:
+            connection.info["mailer_code_point_order"] = False  # as on a database of another collation
+            inboxes.suppressed_inboxes(connection, ["jane.doe@gmail.com", "jo@googlemail.com"])
+            ((statement, parameters),) = seen
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a small list: seek it if it can be sought
+            plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars())
+        sqlalchemy_event.remove(engine, "before_cursor_execute", note)
+        return any("Index Cond:" in line and "email_key" in line and "r.lo" in line for line in plan.splitlines())
+
+    engine = connect(db_url)
+    try:
+        with engine.begin() as connection:  # enough of a list that a read of it all costs more than seeking it
+            now = datetime.now(UTC)
+            connection.execute(
+                suppression.insert(),
+                [
+                    {"email_key": f"j{i}.x@{('gmail.com', 'example.org')[i % 2]}", "reason": "bounce", "source": "sync", "created_at": now}
+                    for i in range(5000)
+                ],
+            )
+            connection.exec_driver_sql("ANALYZE suppression")
+        assert seeks(engine)
+        with engine.begin() as connection:  # the log as the version before made it
+            connection.exec_driver_sql("DROP INDEX ix_suppression_key_c")
+            connection.exec_driver_sql("UPDATE schema_info SET version = 13")
+        assert not seeks(engine)
+    finally:
+        engine.dispose()
+    engine = connect(db_url)  # upgraded
+    try:
+        assert seeks(engine)
+    finally:
+        engine.dispose()
+
+
+# -- 5. on an ICU PostgreSQL database, the check before each request missed names whose third letter is z or 9 -------
+
+
+def test_the_gmail_check_finds_every_spelling_on_an_icu_postgresql_database(database: str, postgres_admin: Any) -> None:
+    """A PostgreSQL 15+ database made with ICU (locale_provider icu, as initdb --locale-provider=icu or a
+    managed server may make it) names C.UTF-8 as its collation and sorts text by ICU all the same. The
+    check read the name and sought its ranges in the database's order, where "li{" (the end of the names
+    starting "liz") sorts before "liz": Lizzy, who unsubscribed as l.izzy@gmail.com, was not found under
+    lizzy@gmail.com and was mailed (so was any name whose first letters end in z or 9). The check now asks
+    the database's order itself."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from mailer.models import SuppressionReason
+    from mailer.store import connect, inboxes, suppressions
+
+    if database != "postgresql":
+        pytest.skip("SQLite orders text by code point")
+    name = f"review27a_icu_{uuid.uuid4().hex[:8]}"
+    try:
+        with postgres_admin.connect() as admin:
+            admin.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+    except DBAPIError as exc:  # PostgreSQL before 15, or built without ICU
+        pytest.skip(f"no ICU database here: {exc.orig}")
+    try:
+        engine = connect(make_url(postgres_admin.url).set(database=name).render_as_string(hide_password=False))
+        try:
+            with engine.begin() as connection:
+                listed = ["l.izzy@gmail.com", "a.b9x@gmail.com", "j.a.n.e@gmail.com"]
+                suppressions.add(connection, [(a, SuppressionReason.MANUAL, None) for a in listed], source="manual")
+            with engine.connect() as connection:
+                found = inboxes.suppressed_inboxes(connection, ["lizzy@gmail.com", "ab9x@gmail.com", "jane@gmail.com"])
+            assert found == {"lizzy@gmail.com", "ab9x@gmail.com", "jane@gmail.com"}
+        finally:
+            engine.dispose()
+    finally:
+        with postgres_admin.connect() as admin:
+            admin.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")

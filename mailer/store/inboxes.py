@@ -102,11 +102,17 @@ def suppressed_inboxes(connection: Connection, email_keys: Collection[str], *, l
 
 
 def _code_point_order(connection: Connection) -> bool:
-    """Whether the database orders text by code point: SQLite always; PostgreSQL under a C collation."""
+    """Whether the database orders text by code point: SQLite always; PostgreSQL under a C collation, not ICU."""
     if connection.dialect.name != "postgresql":
         return True
     known = connection.info.get("mailer_code_point_order")  # asked once per database connection
     if known is None:
         collation = connection.scalar(text("SELECT datcollate FROM pg_database WHERE datname = current_database()"))
-        known = connection.info["mailer_code_point_order"] = str(collation or "").split(".")[0].upper() in ("C", "POSIX")
+        # A database made with ICU (PostgreSQL 15+) names C.UTF-8 here and sorts by ICU all the same, where
+        # punctuation comes before letters and digits: "li{", the end of the range "liz", before "liz" (review
+        # 27a). So the order is asked too: code points put "{" after "z", ":" after "9", capitals first.
+        known = str(collation or "").split(".")[0].upper() in ("C", "POSIX") and bool(
+            connection.exec_driver_sql("SELECT 'az' < 'a{' AND 'a9' < 'a:' AND 'B' < 'a'").scalar()
+        )
+        connection.info["mailer_code_point_order"] = known
     return bool(known)

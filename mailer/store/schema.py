@@ -199,6 +199,13 @@ suppression = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+# The send's check of every spelling of its Gmail addresses (store/inboxes.py) seeks ranges of the
+# suppression key in code-point order: COLLATE "C" on a PostgreSQL log of another collation, which the
+# key's own index does not serve (each range read the whole list: seconds a request; review 27a).
+# Upgrade step 14 adds it to an older log.
+SUPPRESSION_CODE_POINT_INDEX = 'CREATE INDEX IF NOT EXISTS ix_suppression_key_c ON suppression (email_key COLLATE "C")'
+sqlalchemy_event.listen(suppression, "after_create", DDL(SUPPRESSION_CODE_POINT_INDEX).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
+
 # Who was taken off the suppression list, when and why: `suppressions remove --reason` keeps
 # the answer to "why are we mailing this journalist again?".
 suppression_removal = Table(

@@ -19,7 +19,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, Table, bindparam, 
 from sqlalchemy.exc import DBAPIError
 
 from mailer.errors import StoreError
-from mailer.store.schema import OLDER_REFUSED_DDL
+from mailer.store.schema import OLDER_REFUSED_DDL, SUPPRESSION_CODE_POINT_INDEX
 
 __all__ = ["SCHEMA_VERSION", "UPGRADING", "Progress", "refuse_newer", "schema_version", "upgrade"]
 
@@ -326,6 +326,13 @@ def _version_13(_connection: Connection) -> None:
     press-mailer from opening the log (it says how to update)."""
 
 
+def _version_14(connection: Connection) -> None:
+    """Review 27a: the suppression key in code-point order, for the send's Gmail check on a PostgreSQL
+    log of another collation (schema.py). Nothing on SQLite, whose key index has that order."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(SUPPRESSION_CODE_POINT_INDEX)
+
+
 def _quiet(step: Callable[[Connection], None]) -> Callable[[Connection, Callable[[int], None]], None]:
     """A step that does not move the upgrade's bar (its work is not counted in events checked)."""
     return lambda connection, _advance: step(connection)
@@ -346,6 +353,7 @@ STEPS: dict[int, Callable[[Connection, Callable[[int], None]], None]] = {
     11: _quiet(_version_11),
     12: _version_12,
     13: _quiet(_version_13),
+    14: _quiet(_version_14),
 }
 SCHEMA_VERSION = max(STEPS)
 
