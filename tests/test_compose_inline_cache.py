@@ -1,6 +1,7 @@
 """The inlined HTML of a campaign render is kept in the user's cache folder: same email, inlined once.
 
-conftest points XDG_CACHE_HOME into each test's folder, so the cache is ``user-cache/press-mailer/inlined``.
+These tests are marked own_cache: conftest points XDG_CACHE_HOME into each test's folder, so the
+cache is ``user-cache/press-mailer/inlined`` and starts empty.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from mailer.config import Config, SenderConfig
 EXAMPLE = ROOT / "releases" / "example.md"
 CONFIG = Config(sender=SenderConfig(postal_address="Riverbend Beekeepers, 1 Hive Lane, Riverbend, ST 00000"))
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
+pytestmark = pytest.mark.own_cache
 
 
 def _entries() -> list[Path]:

@@ -20,7 +20,9 @@ import pytest
 from conftest import example
 
 ROOT = Path(__file__).parent.parent
-pytestmark = pytest.mark.slow  # each case runs the command in a fresh Python process
+# Each case runs the command in a fresh Python process; its own cache, so the first inlining of a
+# release is the test's own (premailer loaded), never a render another test left in a shared one.
+pytestmark = [pytest.mark.slow, pytest.mark.own_cache]
 
 HEAVY = (
     "pandas",

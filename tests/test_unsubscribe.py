@@ -207,6 +207,7 @@ def test_unsubscribe_live_request_per_mode(tmp_path: Path, standin: Any, mode: s
         assert p["to"][0]["email"] not in url
 
 
+@pytest.mark.own_cache  # the secret is looked for in every file of the test's folder, the cache's too
 def test_unsubscribe_one_click_end_to_end_and_the_secret_stays_secret(
     tmp_path: Path, standin: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
