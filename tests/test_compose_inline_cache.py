@@ -53,20 +53,32 @@ def test_inline_cache_entry_is_what_premailer_gives(tmp_path: Path) -> None:
 
 
 def test_inline_cache_key_changes_with_every_input(tmp_path: Path) -> None:
-    """Other HTML, CSS, CSS file name or base URL is another entry, never an earlier result."""
+    """Other HTML, CSS or base URL is another entry, never an earlier result."""
     base = {"html": "<p class='a'>x</p>", "css": ".a { color: red; }", "css_name": "a.css", "base_url": None}
     inline.inline(**base, cache=tmp_path)  # type: ignore[arg-type]
     for name, value in (
         ("html", "<p class='a'>y</p>"),
         ("css", ".a { color: blue; }"),
-        ("css_name", "b.css"),
         ("base_url", "https://x.org/"),
     ):
         for entry in tmp_path.glob("*.json"):  # every earlier result made recognizable
             entry.write_text(json.dumps({"html": "EARLIER", "warnings": []}), encoding="utf-8")
         html, _ = inline.inline(**{**base, name: value}, cache=tmp_path)  # type: ignore[arg-type]
         assert html != "EARLIER", name
-    assert len(list(tmp_path.glob("*.json"))) == 5
+    assert len(list(tmp_path.glob("*.json"))) == 4
+
+
+def test_inline_cache_one_entry_serves_two_copies_of_a_template_each_warned_by_its_own_name(tmp_path: Path) -> None:
+    """The same template in two folders (a colleague's copy, another office folder) is inlined once; the
+    second copy's warnings name its own stylesheet, never the first's folder."""
+    html = '<html><head></head><body><p class="lead">Hello</p></body></html>'
+    css = ".lead { color: #222222; colr: red; }\n@import url(https://cdn.example/x.css);"
+    first = inline.inline(html, css=css, css_name="/office/a/templates/release.css", cache=tmp_path / "c")
+    second = inline.inline(html, css=css, css_name="/office/b/templates/release.css", cache=tmp_path / "c")
+    assert len(list((tmp_path / "c").glob("*.json"))) == 1
+    assert second[0] == first[0] and len(second[1]) == len(first[1]) >= 2
+    assert all(w.startswith("/office/b/templates/release.css") and "/office/a/" not in w for w in second[1]), second[1]
+    assert second[1] == [w.replace("/office/a/", "/office/b/") for w in first[1]]
 
 
 @pytest.mark.parametrize("content", ["", "{not json", '{"html": 3, "warnings": []}', '{"html": "x", "warnings": [1]}'])

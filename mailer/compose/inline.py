@@ -57,21 +57,29 @@ def inline(html: str, *, css: str, css_name: str, base_url: str | None = None, c
     """
     if cache is None:
         return _inline(html, css=css, css_name=css_name, base_url=base_url)
-    entry = cache / f"{_cache_key(html, css, css_name, base_url)}.json"
+    entry = cache / f"{_cache_key(html, css, base_url)}.json"
     found = _read_entry(entry)
     if found is not None:
         try:
             os.utime(entry)  # recently used: kept longest
         except OSError:
             pass
-        return found
+        return found[0], [css_name + warning[len(_CSS_NAME) :] if warning.startswith(_CSS_NAME) else warning for warning in found[1]]
     result = _inline(html, css=css, css_name=css_name, base_url=base_url)
-    _write_entry(entry, result)
+    kept = [_CSS_NAME + warning[len(css_name) :] if warning.startswith(css_name) else warning for warning in result[1]]
+    _write_entry(entry, (result[0], kept))
     return result
 
 
-def _cache_key(html: str, css: str, css_name: str, base_url: str | None) -> str:
-    """SHA-256 of everything the inlined HTML and its warnings depend on."""
+# What a kept result's warnings begin with where they name the stylesheet (each names it first, ``_readable``
+# and the @import lines): the file name is no part of the key, so two
+# folders holding the same template (a colleague's copy, each test's office) share one entry and
+# each reads its warnings with its own file's name.
+_CSS_NAME = "\0stylesheet\0"
+
+
+def _cache_key(html: str, css: str, base_url: str | None) -> str:
+    """SHA-256 of everything the inlined HTML and its warnings depend on (the stylesheet's name aside)."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
     for library in ("premailer", "cssutils", "lxml"):  # the installed copy: its folder and when it was written
         spec = importlib.util.find_spec(library)
@@ -79,7 +87,7 @@ def _cache_key(html: str, css: str, css_name: str, base_url: str | None) -> str:
         folder = os.path.dirname(origin)
         stamps = [os.stat(where).st_mtime_ns if os.path.exists(where) else 0 for where in (folder, origin)]
         digest.update(f"{library}\0{origin}\0{stamps}\0".encode())
-    for piece in (html, css, css_name, base_url or ""):
+    for piece in (html, css, base_url or ""):
         digest.update(piece.encode("utf-8", errors="surrogatepass") + b"\0\1")
     return digest.hexdigest()
 
