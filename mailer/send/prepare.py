@@ -297,6 +297,9 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         return None
     path, suppressed, live = found
     uncarried = carried.missing(connection, earlier.live_sends(path)) if live else []
+    if live:  # carried, then resumed from that log (or still sending as it was carried): review 27b
+        counts = {cid: count for cid, count in earlier.went_out(path).items() if cid not in uncarried}
+        uncarried += carried.outgrown(connection, counts, lambda cid: earlier.went_out_to(path, cid))
     unsuppressed = bool(suppressed) and new_log and not connection.scalar(select(func.count()).select_from(suppression))
     if not uncarried and not unsuppressed:
         return None

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["check", "left_behind", "live_sends"]
+__all__ = ["check", "left_behind", "live_sends", "went_out", "went_out_to"]
 
 _SQLITE = "sqlite:///"
 
@@ -111,6 +112,33 @@ def live_sends(path: Path) -> list[tuple[str, str]]:
         return []
     finally:
         engine.dispose()
+
+
+_WENT_OUT = "state IN ('sending', 'accepted', 'unknown') AND email_key NOT LIKE 'forgotten:%'"
+
+
+def went_out(path: Path) -> dict[str, int]:
+    """Of the SQLite log at ``path``, read only: campaign id -> how many journalists its rows went out
+    to (sending, accepted, unknown; not forgotten). What `mailer carry-over` carried of a campaign
+    resumed there since falls short of it (review 27b). {} when it cannot be read."""
+    rows = _read(path, f"SELECT campaign_id, count(*) FROM message WHERE {_WENT_OUT} GROUP BY campaign_id", ())
+    return {str(cid): int(count) for cid, count in rows}
+
+
+def went_out_to(path: Path, campaign_id: str) -> set[str]:
+    """The addresses (lower-cased) one campaign of the SQLite log at ``path`` went out to, read only."""
+    return {str(key) for (key,) in _read(path, f"SELECT email_key FROM message WHERE campaign_id = ? AND {_WENT_OUT}", (campaign_id,))}
+
+
+def _read(path: Path, query: str, parameters: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    try:
+        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            return list(connection.execute(query, parameters))
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return []
 
 
 def _held_live(path: Path) -> tuple[int, int] | None:

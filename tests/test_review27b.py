@@ -1,0 +1,57 @@
+"""Review 27b: a hostile look at what session 27 merged (carry-over, the refusal stop, reports, IDN, time words)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from conftest import todays_campaign
+from office_cli import SEND, mailed, mailer, office, said
+
+BEAT = (
+    "Email,First Name,Outlet\nana@daily.example,Ana,Daily News\nben@gazette.example,Ben,The Gazette\ncleo@herald.example,Cleo,The Herald\n"
+)
+GROUP = {"errors": [{"field": "asm.group_id", "message": "The asm.group_id is not valid.", "help": None}]}
+
+
+def test_a_campaign_resumed_on_the_old_log_after_the_carry_over_is_not_sent_again_from_the_new(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Sophie's send from out/mailer.db stopped (SendGrid refused two requests: a wrong group id); the office moved
+    to the team's log and carried it over: Ana and Ben had nothing yet (Cleo had it). A colleague then resumed it from the old log
+    (--retry-failed): Ana and Ben have it now, which the team's log does not know. The team's send of the same release
+    mailed them a second time, as the campaign's id was carried: it is refused until carry-over is run again."""
+    old_url = f"sqlite:///{tmp_path / 'out' / 'mailer.db'}"
+    team = new_db_url()
+    office(tmp_path, standin, old_url, beat=BEAT, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    os.chdir(tmp_path)
+    standin.answer(400, times=2, body=GROUP)
+    stopped = mailer(*SEND)
+    assert stopped.exit_code == 1 and mailed(standin) == ["cleo@herald.example"], stopped.output  # Ana and Ben refused
+    campaign_id = todays_campaign()
+    toml = tmp_path / "mailer.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace(old_url, team), encoding="utf-8")
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+
+    toml.write_text(text, encoding="utf-8")  # the old log, again
+    resumed = mailer("resume", campaign_id, "--retry-failed", "--yes")
+    assert resumed.exit_code == 0, resumed.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example", "cleo@herald.example"]
+
+    toml.write_text(text.replace(old_url, team), encoding="utf-8")
+    refused = mailer(*SEND)
+    assert refused.exit_code == 1, refused.output
+    assert len(mailed(standin)) == 3, mailed(standin)
+    assert f"holds 1 live send ({campaign_id})" in said(refused) and "mailer carry-over" in said(refused), refused.output
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    again = mailer(*SEND)
+    assert again.exit_code == 1 and "all 3 journalists already received" in said(again), again.output
+    assert len(mailed(standin)) == 3, mailed(standin)
+
+    # Forgotten in the team's log after all that: her carried row goes, and the old log's row of her does not refuse the send.
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    after = mailer(*SEND)
+    assert after.exit_code == 1 and "all 2 journalists already received" in said(after), after.output
+    assert len(mailed(standin)) == 3, mailed(standin)
