@@ -55,3 +55,41 @@ def test_a_campaign_resumed_on_the_old_log_after_the_carry_over_is_not_sent_agai
     after = mailer(*SEND)
     assert after.exit_code == 1 and "all 2 journalists already received" in said(after), after.output
     assert len(mailed(standin)) == 3, mailed(standin)
+
+
+def test_a_scheduled_send_cancelled_on_the_old_log_after_the_carry_over_is_not_taken_as_received(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Sophie scheduled the release from out/mailer.db for three hours ahead; the office moved to the team's log and
+    carried it over; then she cancelled the scheduled send from the old log (the team's log cannot cancel it): nobody
+    had it. The team's send of the release skipped all three as "already received" there, so nobody ever had it. The
+    send is refused until carry-over runs again, which takes the cancelled send out, and the release then reaches them."""
+    from datetime import UTC, datetime, timedelta
+
+    old_url = f"sqlite:///{tmp_path / 'out' / 'mailer.db'}"
+    team = new_db_url()
+    office(tmp_path, standin, old_url, beat=BEAT)
+    os.chdir(tmp_path)
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    assert mailer(*SEND, "--at", at.isoformat()).exit_code == 0
+    campaign_id = todays_campaign()
+    toml = tmp_path / "mailer.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace(old_url, team), encoding="utf-8")
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    toml.write_text(text, encoding="utf-8")
+    cancelled = mailer("cancel", campaign_id)
+    assert cancelled.exit_code == 0, cancelled.output
+
+    toml.write_text(text.replace(old_url, team), encoding="utf-8")
+    standin.reset()
+    refused = mailer(*SEND)
+    assert refused.exit_code == 1 and not mailed(standin), refused.output
+    words = said(refused)
+    assert f"1 send cancelled there since it was carried over ({campaign_id})" in words and "mailer carry-over" in words, words
+    again = mailer("carry-over", "out/mailer.db")
+    assert again.exit_code == 0, again.output
+    assert f"{campaign_id} was cancelled there: taken out of this log" in said(again), again.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example", "cleo@herald.example"], mailed(standin)

@@ -214,6 +214,24 @@ def outgrown(connection: Connection, went_out: Mapping[str, int], keys_of: Calla
     return found
 
 
+def cancelled_since(connection: Connection, origin: str, cancelled: Collection[str]) -> list[str]:
+    """Of the campaigns carried from ``origin``, the ids that log has cancelled since (``cancelled``:
+    a scheduled send called off there): nobody had them, yet a send from here would skip their
+    journalists as having had them (review 27b)."""
+    if not cancelled:
+        return []
+    query = select(carried_campaign.c.campaign_id).where(
+        carried_campaign.c.origin == origin, carried_campaign.c.campaign_id.in_(list(cancelled))
+    )
+    return sorted(connection.scalars(query))
+
+
+def withdraw(connection: Connection, origin: str, campaign_ids: Collection[str]) -> None:
+    """Take the campaigns carried from ``origin`` of these ids out of this log (cancelled there since)."""
+    for table in (carried_message, carried_campaign):
+        connection.execute(delete(table).where(table.c.origin == origin, table.c.campaign_id.in_(list(campaign_ids))))
+
+
 def compared(
     connection: Connection, hashes: Collection[str], *, release_path: str | None = None, release_key: str | None = None
 ) -> dict[str, Carried]:

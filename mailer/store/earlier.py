@@ -17,7 +17,7 @@ from typing import Any
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["check", "left_behind", "live_sends", "went_out", "went_out_to"]
+__all__ = ["cancelled", "check", "left_behind", "live_sends", "went_out", "went_out_to"]
 
 _SQLITE = "sqlite:///"
 
@@ -128,6 +128,11 @@ def went_out(path: Path) -> dict[str, int]:
 def went_out_to(path: Path, campaign_id: str) -> set[str]:
     """The addresses (lower-cased) one campaign of the SQLite log at ``path`` went out to, read only."""
     return {str(key) for (key,) in _read(path, f"SELECT email_key FROM message WHERE campaign_id = ? AND {_WENT_OUT}", (campaign_id,))}
+
+
+def cancelled(path: Path) -> set[str]:
+    """The ids of the live sends cancelled in the SQLite log at ``path`` (read only): nobody had them."""
+    return {str(cid) for (cid,) in _read(path, "SELECT id FROM campaign WHERE mode = 'live' AND status = 'cancelled'", ())}
 
 
 def _read(path: Path, query: str, parameters: tuple[str, ...]) -> list[tuple[Any, ...]]:
