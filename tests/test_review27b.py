@@ -93,3 +93,34 @@ def test_a_scheduled_send_cancelled_on_the_old_log_after_the_carry_over_is_not_t
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example", "cleo@herald.example"], mailed(standin)
+
+
+def test_a_journalist_suppressed_in_the_old_log_after_the_carry_over_is_not_mailed_from_the_new(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """After the carry-over, a colleague still on the old log's mailer.toml added Cleo's bounce to it. The team's log
+    did not know: its next send (another release) mailed her. It is refused until carry-over runs again."""
+    old_url = f"sqlite:///{tmp_path / 'out' / 'mailer.db'}"
+    team = new_db_url()
+    office(tmp_path, standin, old_url, beat=BEAT)
+    os.chdir(tmp_path)
+    assert mailer(*SEND).exit_code == 0
+    assert mailer("suppressions", "add", "zoe@left.example", "--reason", "unsubscribed").exit_code == 0
+    toml = tmp_path / "mailer.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace(old_url, team), encoding="utf-8")
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    toml.write_text(text, encoding="utf-8")
+    assert mailer("suppressions", "add", "cleo@herald.example", "--reason", "bounced").exit_code == 0
+
+    toml.write_text(text.replace(old_url, team), encoding="utf-8")
+    (tmp_path / "releases" / "budget.md").write_text('---\nsubject: "Budget"\n---\nThe budget.\n', encoding="utf-8")
+    budget = ("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    standin.reset()
+    refused = mailer(*budget)
+    assert refused.exit_code == 1 and not mailed(standin), refused.output
+    assert "holds 1 suppressed address" in said(refused) and "mailer carry-over" in said(refused), refused.output
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    sent = mailer(*budget)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], mailed(standin)

@@ -226,6 +226,12 @@ def cancelled_since(connection: Connection, origin: str, cancelled: Collection[s
     return sorted(connection.scalars(query))
 
 
+def last_carried(connection: Connection, origin: str) -> datetime | None:
+    """When a campaign was last carried from ``origin`` into this log (None: never)."""
+    found: datetime | None = connection.scalar(select(func.max(carried_campaign.c.carried_at)).where(carried_campaign.c.origin == origin))
+    return found
+
+
 def withdraw(connection: Connection, origin: str, campaign_ids: Collection[str]) -> None:
     """Take the campaigns carried from ``origin`` of these ids out of this log (cancelled there since)."""
     for table in (carried_message, carried_campaign):

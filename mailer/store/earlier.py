@@ -11,13 +11,14 @@ earlier one holds a live or test send or a suppression, until mailer.toml says w
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["cancelled", "check", "left_behind", "live_sends", "went_out", "went_out_to"]
+__all__ = ["cancelled", "check", "left_behind", "live_sends", "suppressed_since", "went_out", "went_out_to"]
 
 _SQLITE = "sqlite:///"
 
@@ -128,6 +129,24 @@ def went_out(path: Path) -> dict[str, int]:
 def went_out_to(path: Path, campaign_id: str) -> set[str]:
     """The addresses (lower-cased) one campaign of the SQLite log at ``path`` went out to, read only."""
     return {str(key) for (key,) in _read(path, f"SELECT email_key FROM message WHERE campaign_id = ? AND {_WENT_OUT}", (campaign_id,))}
+
+
+def suppressed_since(path: Path, since: datetime) -> set[str]:
+    """The addresses the SQLite log at ``path`` suppressed after ``since`` (read only): a colleague still
+    on it after `mailer carry-over` (review 27b). Empty when it cannot be read."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mailer.store.schema import suppression
+
+    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
+    try:
+        with engine.connect() as connection:
+            return set(connection.scalars(select(suppression.c.email_key).where(suppression.c.created_at > since)))
+    except SQLAlchemyError:
+        return set()
+    finally:
+        engine.dispose()
 
 
 def cancelled(path: Path) -> set[str]:
