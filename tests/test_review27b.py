@@ -124,3 +124,36 @@ def test_a_journalist_suppressed_in_the_old_log_after_the_carry_over_is_not_mail
     sent = mailer(*budget)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], mailed(standin)
+
+
+def test_a_journalist_forgotten_in_the_old_log_after_the_carry_over_is_forgotten_by_the_next(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Ana asked to be forgotten; a colleague still on the old log ran `mailer forget` there, after the carry-over.
+    Carry-over run again (as the refusal says) brought her suppression over, but her address stayed in the team's
+    log, in the rows of who had which release: `mailer forget` promises nothing of her is kept."""
+    from sqlalchemy import create_engine, select
+
+    from mailer.store.schema import carried_message
+
+    old_url = f"sqlite:///{tmp_path / 'out' / 'mailer.db'}"
+    team = new_db_url()
+    office(tmp_path, standin, old_url, beat=BEAT)
+    os.chdir(tmp_path)
+    assert mailer(*SEND).exit_code == 0
+    toml = tmp_path / "mailer.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace(old_url, team), encoding="utf-8")
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    toml.write_text(text, encoding="utf-8")
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    toml.write_text(text.replace(old_url, team), encoding="utf-8")
+    again = mailer("carry-over", "out/mailer.db")
+    assert again.exit_code == 0, again.output
+    engine = create_engine(team)
+    try:
+        with engine.connect() as connection:
+            keys = sorted(connection.scalars(select(carried_message.c.email_key)))
+    finally:
+        engine.dispose()
+    assert keys == ["ben@gazette.example", "cleo@herald.example"], keys
