@@ -300,8 +300,10 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
     path, suppressed, live = found
     uncarried = carried.missing(connection, earlier.live_sends(path)) if live else []
     if live:  # carried, then resumed from that log (or still sending as it was carried): review 27b
-        counts = {cid: count for cid, count in earlier.went_out(path).items() if cid not in uncarried}
-        uncarried += carried.outgrown(connection, counts, lambda cid: earlier.went_out_to(path, cid))
+        origin = str(path.resolve())  # as `mailer carry-over` names it
+        here = {one.campaign_id for one in carried.carried(connection) if one.origin == origin and one.campaign_id not in uncarried}
+        counts = earlier.went_out(path, sorted(here))
+        uncarried += carried.outgrown(connection, origin, counts, lambda cid: earlier.went_out_to(path, cid))
     called_off = carried.cancelled_since(connection, str(path.resolve()), earlier.cancelled(path)) if live else []
     unsuppressed = bool(suppressed) and new_log and not connection.scalar(select(func.count()).select_from(suppression))
     since = carried.last_carried(connection, str(path.resolve())) if suppressed and not unsuppressed else None

@@ -187,27 +187,27 @@ def missing(connection: Connection, live: Collection[tuple[str, str]]) -> list[s
     return [cid for cid, content in live if (cid, content) not in here]
 
 
-def outgrown(connection: Connection, went_out: Mapping[str, int], keys_of: Callable[[str], Collection[str]]) -> list[str]:
-    """Of another log's campaigns carried into this one (``went_out``: id -> how many journalists it went
+def outgrown(connection: Connection, origin: str, went_out: Mapping[str, int], keys_of: Callable[[str], Collection[str]]) -> list[str]:
+    """Of the campaigns carried from the log ``origin`` into this one (``went_out``: id -> how many journalists it went
     out to there, now), the ids that went out to someone since they were carried (a stopped send resumed
     from that log, one still running during the carry-over): a send from here would mail them again
     (review 27b). ``keys_of`` gives a campaign's addresses there, read only where the counts differ."""
     if not went_out:
         return []
     query = (
-        select(carried_message.c.campaign_id, carried_message.c.origin, func.count())
-        .where(carried_message.c.campaign_id.in_(list(went_out)))
-        .group_by(carried_message.c.campaign_id, carried_message.c.origin)
+        select(carried_message.c.campaign_id, func.count())
+        .where(carried_message.c.origin == origin, carried_message.c.campaign_id.in_(list(went_out)))
+        .group_by(carried_message.c.campaign_id)
     )
-    here: dict[str, int] = {}
-    for campaign_id, _origin, count in connection.execute(query):
-        here[campaign_id] = max(here.get(campaign_id, 0), int(count))
+    here = {campaign_id: int(count) for campaign_id, count in connection.execute(query)}
     found = []
     for campaign_id in sorted(here):
         if went_out[campaign_id] <= here[campaign_id]:
             continue
         keys = set(keys_of(campaign_id))
-        carried_keys = select(carried_message.c.email_key).where(carried_message.c.campaign_id == campaign_id)
+        carried_keys = select(carried_message.c.email_key).where(
+            carried_message.c.origin == origin, carried_message.c.campaign_id == campaign_id
+        )
         keys.difference_update(connection.scalars(carried_keys))
         if keys - suppressions.forgotten_among(connection, keys):  # forgotten here: not carried, rightly
             found.append(campaign_id)

@@ -11,6 +11,7 @@ earlier one holds a live or test send or a suppression, until mailer.toml says w
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -118,12 +119,15 @@ def live_sends(path: Path) -> list[tuple[str, str]]:
 _WENT_OUT = "state IN ('sending', 'accepted', 'unknown') AND email_key NOT LIKE 'forgotten:%'"
 
 
-def went_out(path: Path) -> dict[str, int]:
-    """Of the SQLite log at ``path``, read only: campaign id -> how many journalists its rows went out
-    to (sending, accepted, unknown; not forgotten). What `mailer carry-over` carried of a campaign
-    resumed there since falls short of it (review 27b). {} when it cannot be read."""
-    rows = _read(path, f"SELECT campaign_id, count(*) FROM message WHERE {_WENT_OUT} GROUP BY campaign_id", ())
-    return {str(cid): int(count) for cid, count in rows}
+def went_out(path: Path, campaign_ids: Collection[str]) -> dict[str, int]:
+    """Of the SQLite log at ``path``, read only: each of ``campaign_ids`` -> how many journalists its rows
+    went out to (sending, accepted, unknown; not forgotten), through the campaign's index. What `mailer
+    carry-over` carried of a campaign resumed there since falls short of it (review 27b). {} when it cannot be read."""
+    found: dict[str, int] = {}
+    for campaign_id in campaign_ids:
+        for (count,) in _read(path, f"SELECT count(*) FROM message WHERE campaign_id = ? AND {_WENT_OUT}", (campaign_id,)):
+            found[campaign_id] = int(count)
+    return found
 
 
 def went_out_to(path: Path, campaign_id: str) -> set[str]:
