@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mailer.errors import StoreError
 
@@ -45,6 +45,7 @@ class CarryOver:
     suppressed_new: int  # of them, new in this log
     new_suppressions: tuple[str, ...]  # those addresses
     campaigns: tuple[CarriedCampaign, ...]
+    withdrawn: tuple[str, ...] = ()  # carried before, since cancelled there (nobody had them): taken out of this log
 
 
 def source_url(source: str | Path) -> tuple[str, str]:
@@ -99,11 +100,16 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
         with old.connect() as reading:
             suppressions = suppression_store.every(reading)
             campaigns = carried.of_log(reading, origin)
+            called_off = cancelled_ids(reading)
         keys_before = set()
         with engine.begin() as connection:
             wanted = {entry.email_key for entry in suppressions}
             keys_before = {key for key in suppression_store.reasons(connection) if key in wanted}
             added = suppression_store.insert(connection, suppressions)
+            # Forgotten there (since an earlier run, by a colleague still on it): nothing of them stays here either (review 27b).
+            for entry in suppressions:
+                if entry.reason == "forgotten":
+                    carried.erase_address(connection, entry.email_key)
         new_keys = tuple(sorted(wanted - keys_before)) if added else ()
         done = []
         for found, own in campaigns:
@@ -111,9 +117,23 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
                 rows = carried.Rows(reading, found, own=own)
                 count, new = carried.insert(connection, found, rows, now=clock.now(connection), advance=advance)
             done.append(CarriedCampaign(found.campaign_id, found.subject, count, new, rows.waiting))
+        with engine.begin() as connection:  # a scheduled send cancelled there since the last run: nobody had it (review 27b)
+            withdrawn = carried.cancelled_since(connection, origin, called_off)
+            carried.withdraw(connection, origin, withdrawn)
     finally:
         old.dispose()
-    return CarryOver(origin, len(wanted), added, new_keys, tuple(done))
+    return CarryOver(origin, len(wanted), added, new_keys, tuple(done), tuple(withdrawn))
+
+
+def cancelled_ids(connection: Connection) -> set[str]:
+    """The ids of the live sends cancelled in the log at ``connection``."""
+    from sqlalchemy import select
+
+    from mailer.models import CampaignStatus, Mode
+    from mailer.store.schema import campaign
+
+    query = select(campaign.c.id).where(campaign.c.mode == Mode.LIVE.value, campaign.c.status == CampaignStatus.CANCELLED.value)
+    return set(connection.scalars(query))
 
 
 def _same(url: str, other: str) -> bool:

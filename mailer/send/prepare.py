@@ -188,7 +188,9 @@ def prepare_send(
         stale_problem = _stale_problem(
             planned.stale, planned.held_earlier, {} if include_previous else planned.earlier_version, include_previous=include_previous
         )
-    if not the_plan.recipients:
+    if left_behind is not None:  # first: what the old log holds changes whom the plan skips (review 27b)
+        problem = left_behind
+    elif not the_plan.recipients:
         turned_away = [row for row in loaded.rejected if row.reason is RejectReason.SUPPRESSED]
         problem = _nobody(
             the_plan,
@@ -297,9 +299,36 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         return None
     path, suppressed, live = found
     uncarried = carried.missing(connection, earlier.live_sends(path)) if live else []
+    if live:  # carried, then resumed from that log (or still sending as it was carried): review 27b
+        origin = str(path.resolve())  # as `mailer carry-over` names it
+        here = {one.campaign_id for one in carried.carried(connection) if one.origin == origin and one.campaign_id not in uncarried}
+        counts = earlier.went_out(path, sorted(here))
+        uncarried += carried.outgrown(connection, origin, counts, lambda cid: earlier.went_out_to(path, cid))
+    called_off = carried.cancelled_since(connection, str(path.resolve()), earlier.cancelled(path)) if live else []
     unsuppressed = bool(suppressed) and new_log and not connection.scalar(select(func.count()).select_from(suppression))
-    if not uncarried and not unsuppressed:
+    since = carried.last_carried(connection, str(path.resolve())) if suppressed and not unsuppressed else None
+    if since is not None:  # suppressed there after the carry-over (a colleague still on it): review 27b
+        later = earlier.suppressed_since(path, since)
+        later -= (
+            set(connection.scalars(select(suppression.c.email_key).where(suppression.c.email_key.in_(list(later))))) if later else set()
+        )
+        unsuppressed, suppressed = bool(later), len(later)
+    if not uncarried and not unsuppressed and not called_off:
         return None
+    hint = f"Carry them over first: mailer carry-over {shlex.quote(str(path))}, and send again. If that log is not your office's any more, "
+    hint += "move it out of the way."
+    # Carried, then cancelled there (a scheduled send called off): nobody had it (review 27b).
+    off = (
+        f"{path}, the log this office used before, holds {counted(len(called_off), 'send')} cancelled there since it was carried over "
+        f"({', '.join(called_off[:3])}{', ...' if len(called_off) > 3 else ''}): nobody had it, yet a send from this delivery log "
+        f"({display_url(url)}) would skip its journalists as having had it."
+        if called_off
+        else ""
+    )
+    if not uncarried and not unsuppressed:
+        return SendError(
+            f"Nothing sent: {off}", hint=hint.replace("Carry them over first", "Carry that log over again (it takes them out)")
+        )
     held, whom = [], []
     if unsuppressed:
         held.append(counted(suppressed, "suppressed address", "suppressed addresses"))
@@ -310,9 +339,8 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         whom.append(f"{'those' if unsuppressed else 'journalists'} who already had a release it sent")
     return SendError(
         f"Nothing sent: {path}, the log this office used before, holds {' and '.join(held)} that this delivery log "
-        f"({display_url(url)}) does not know of: a send from it would mail again {' and '.join(whom)}.",
-        hint=f"Carry them over first: mailer carry-over {shlex.quote(str(path))}, and send again. If that log is not your office's any more, "
-        "move it out of the way.",
+        f"({display_url(url)}) does not know of: a send from it would mail again {' and '.join(whom)}.{' ' + off if off else ''}",
+        hint=hint,
     )
 
 

@@ -11,19 +11,32 @@ so it is never taken for one of this log's campaigns of the same id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Container, Iterable, Iterator
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, delete, func, or_, select
 
 from mailer.models import MessageState
 from mailer.store import campaigns, messages, plan_parts, suppressions
 from mailer.store.bulk import chunks, insert_or_skip
 from mailer.store.schema import carried_campaign, carried_message
 
-__all__ = ["Carried", "Rows", "by_label", "carried", "compared", "erase_address", "insert", "label", "missing", "of_log", "reached"]
+__all__ = [
+    "Carried",
+    "Rows",
+    "by_label",
+    "carried",
+    "compared",
+    "erase_address",
+    "insert",
+    "label",
+    "missing",
+    "of_log",
+    "outgrown",
+    "reached",
+]
 
 # The states of a row that went out (or may have): what is carried. `planned` rows did not.
 _WENT_OUT = (MessageState.SENDING.value, MessageState.ACCEPTED.value, MessageState.UNKNOWN.value)
@@ -172,6 +185,57 @@ def missing(connection: Connection, live: Collection[tuple[str, str]]) -> list[s
     here = {(cid, content) for cid, content in connection.execute(select(carried_campaign.c.campaign_id, carried_campaign.c.content_hash))}
     here.update(campaigns.live_with(connection))
     return [cid for cid, content in live if (cid, content) not in here]
+
+
+def outgrown(connection: Connection, origin: str, went_out: Mapping[str, int], keys_of: Callable[[str], Collection[str]]) -> list[str]:
+    """Of the campaigns carried from the log ``origin`` into this one (``went_out``: id -> how many journalists it went
+    out to there, now), the ids that went out to someone since they were carried (a stopped send resumed
+    from that log, one still running during the carry-over): a send from here would mail them again
+    (review 27b). ``keys_of`` gives a campaign's addresses there, read only where the counts differ."""
+    if not went_out:
+        return []
+    query = (
+        select(carried_message.c.campaign_id, func.count())
+        .where(carried_message.c.origin == origin, carried_message.c.campaign_id.in_(list(went_out)))
+        .group_by(carried_message.c.campaign_id)
+    )
+    here = {campaign_id: int(count) for campaign_id, count in connection.execute(query)}
+    found = []
+    for campaign_id in sorted(here):
+        if went_out[campaign_id] <= here[campaign_id]:
+            continue
+        keys = set(keys_of(campaign_id))
+        carried_keys = select(carried_message.c.email_key).where(
+            carried_message.c.origin == origin, carried_message.c.campaign_id == campaign_id
+        )
+        keys.difference_update(connection.scalars(carried_keys))
+        if keys - suppressions.forgotten_among(connection, keys):  # forgotten here: not carried, rightly
+            found.append(campaign_id)
+    return found
+
+
+def cancelled_since(connection: Connection, origin: str, cancelled: Collection[str]) -> list[str]:
+    """Of the campaigns carried from ``origin``, the ids that log has cancelled since (``cancelled``:
+    a scheduled send called off there): nobody had them, yet a send from here would skip their
+    journalists as having had them (review 27b)."""
+    if not cancelled:
+        return []
+    query = select(carried_campaign.c.campaign_id).where(
+        carried_campaign.c.origin == origin, carried_campaign.c.campaign_id.in_(list(cancelled))
+    )
+    return sorted(connection.scalars(query))
+
+
+def last_carried(connection: Connection, origin: str) -> datetime | None:
+    """When a campaign was last carried from ``origin`` into this log (None: never)."""
+    found: datetime | None = connection.scalar(select(func.max(carried_campaign.c.carried_at)).where(carried_campaign.c.origin == origin))
+    return found
+
+
+def withdraw(connection: Connection, origin: str, campaign_ids: Collection[str]) -> None:
+    """Take the campaigns carried from ``origin`` of these ids out of this log (cancelled there since)."""
+    for table in (carried_message, carried_campaign):
+        connection.execute(delete(table).where(table.c.origin == origin, table.c.campaign_id.in_(list(campaign_ids))))
 
 
 def compared(

@@ -11,12 +11,15 @@ earlier one holds a live or test send or a suppression, until mailer.toml says w
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["check", "left_behind", "live_sends"]
+__all__ = ["cancelled", "check", "left_behind", "live_sends", "suppressed_since", "went_out", "went_out_to"]
 
 _SQLITE = "sqlite:///"
 
@@ -111,6 +114,59 @@ def live_sends(path: Path) -> list[tuple[str, str]]:
         return []
     finally:
         engine.dispose()
+
+
+_WENT_OUT = "state IN ('sending', 'accepted', 'unknown') AND email_key NOT LIKE 'forgotten:%'"
+
+
+def went_out(path: Path, campaign_ids: Collection[str]) -> dict[str, int]:
+    """Of the SQLite log at ``path``, read only: each of ``campaign_ids`` -> how many journalists its rows
+    went out to (sending, accepted, unknown; not forgotten), through the campaign's index. What `mailer
+    carry-over` carried of a campaign resumed there since falls short of it (review 27b). {} when it cannot be read."""
+    found: dict[str, int] = {}
+    for campaign_id in campaign_ids:
+        for (count,) in _read(path, f"SELECT count(*) FROM message WHERE campaign_id = ? AND {_WENT_OUT}", (campaign_id,)):
+            found[campaign_id] = int(count)
+    return found
+
+
+def went_out_to(path: Path, campaign_id: str) -> set[str]:
+    """The addresses (lower-cased) one campaign of the SQLite log at ``path`` went out to, read only."""
+    return {str(key) for (key,) in _read(path, f"SELECT email_key FROM message WHERE campaign_id = ? AND {_WENT_OUT}", (campaign_id,))}
+
+
+def suppressed_since(path: Path, since: datetime) -> set[str]:
+    """The addresses the SQLite log at ``path`` suppressed after ``since`` (read only): a colleague still
+    on it after `mailer carry-over` (review 27b). Empty when it cannot be read."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mailer.store.schema import suppression
+
+    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
+    try:
+        with engine.connect() as connection:
+            return set(connection.scalars(select(suppression.c.email_key).where(suppression.c.created_at > since)))
+    except SQLAlchemyError:
+        return set()
+    finally:
+        engine.dispose()
+
+
+def cancelled(path: Path) -> set[str]:
+    """The ids of the live sends cancelled in the SQLite log at ``path`` (read only): nobody had them."""
+    return {str(cid) for (cid,) in _read(path, "SELECT id FROM campaign WHERE mode = 'live' AND status = 'cancelled'", ())}
+
+
+def _read(path: Path, query: str, parameters: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    try:
+        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            return list(connection.execute(query, parameters))
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return []
 
 
 def _held_live(path: Path) -> tuple[int, int] | None:
