@@ -16,11 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
 
 from mailer.errors import StoreError
+
+if TYPE_CHECKING:
+    from mailer.store.suppressions import Suppression
 
 __all__ = ["CarriedCampaign", "CarryOver", "over", "source_url"]
 
@@ -46,6 +51,7 @@ class CarryOver:
     new_suppressions: tuple[str, ...]  # those addresses
     campaigns: tuple[CarriedCampaign, ...]
     withdrawn: tuple[str, ...] = ()  # carried before, since cancelled there (nobody had them): taken out of this log
+    lifted: tuple[str, ...] = ()  # suppressed there, but taken off this log's list since: not carried
 
 
 def source_url(source: str | Path) -> tuple[str, str]:
@@ -103,6 +109,10 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
             called_off = cancelled_ids(reading)
         keys_before = set()
         with engine.begin() as connection:
+            # Taken off this log's list (`mailer suppressions remove`: she asked to be mailed again) after the old
+            # log suppressed her: the newer word stands, and a second carry-over does not put her back (review 27b).
+            lifted = _lifted_since(connection, suppressions)
+            suppressions = [entry for entry in suppressions if entry.email_key not in lifted]
             wanted = {entry.email_key for entry in suppressions}
             keys_before = {key for key in suppression_store.reasons(connection) if key in wanted}
             added = suppression_store.insert(connection, suppressions)
@@ -122,7 +132,22 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
             carried.withdraw(connection, origin, withdrawn)
     finally:
         old.dispose()
-    return CarryOver(origin, len(wanted), added, new_keys, tuple(done), tuple(withdrawn))
+    return CarryOver(origin, len(wanted), added, new_keys, tuple(done), tuple(withdrawn), tuple(sorted(lifted)))
+
+
+def _lifted_since(connection: Connection, suppressions: list[Suppression]) -> set[str]:
+    """The addresses of ``suppressions`` (the old log's) that this log took off its list after the old
+    log suppressed them; never a forgotten address (`mailer forget` is for good)."""
+    from mailer.store import suppressions as suppression_store
+
+    latest: dict[str, datetime] = {}
+    for removal in suppression_store.removals(connection):  # newest first
+        latest.setdefault(removal.email_key, removal.removed_at)
+    return {
+        entry.email_key
+        for entry in suppressions
+        if entry.reason != "forgotten" and entry.email_key in latest and latest[entry.email_key] >= entry.created_at
+    }
 
 
 def cancelled_ids(connection: Connection) -> set[str]:

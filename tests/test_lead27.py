@@ -72,3 +72,43 @@ def test_lead27_a_direction_override_in_a_name_never_reaches_the_request(project
     assert '"Dan Roegnp.exe" <roe@daily.example>' in to_lines and not any("\u202e" in line or "\u2067" in line for line in to_lines), (
         to_lines
     )
+
+
+def test_lead27_a_suppression_the_team_lifted_is_not_carried_back_by_a_second_carry_over(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Zoe unsubscribed while the office was on out/mailer.db; after the move she asked the team to mail her again
+    (`suppressions remove` on the team's log). Carry-over run again (as the refusal asks after any change there)
+    suppressed her again: the old word undid the newer one. It is left off now, and said; Ben's bounce in the old
+    log after the first carry-over is still carried."""
+    import os
+
+    from office_cli import SEND, mailed, office
+
+    old_url = f"sqlite:///{tmp_path / 'out' / 'mailer.db'}"
+    beat = "Email,First Name,Outlet\nzoe@left.example,Zoe,Left\nben@gazette.example,Ben,The Gazette\n"
+    office(tmp_path, standin, old_url, beat=beat)
+    os.chdir(tmp_path)
+    assert mailer("suppressions", "add", "zoe@left.example", "--reason", "unsubscribed").exit_code == 0
+    assert mailer(*SEND, key=KEY).exit_code == 0  # Ben only
+    toml = tmp_path / "mailer.toml"
+    text = toml.read_text(encoding="utf-8")
+    team = text.replace(old_url, new_db_url())
+    toml.write_text(team, encoding="utf-8")
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    lifted = mailer("suppressions", "remove", "zoe@left.example", "--reason", "asked by phone to get our releases again")
+    assert lifted.exit_code == 0, said(lifted)
+    toml.write_text(text, encoding="utf-8")
+    assert mailer("suppressions", "add", "ben@gazette.example", "--reason", "bounced").exit_code == 0
+    toml.write_text(team, encoding="utf-8")
+
+    again = mailer("carry-over", "out/mailer.db")
+    assert again.exit_code == 0, said(again)
+    assert "zoe@left.example: suppressed there, but taken off this log's list since" in said(again), said(again)
+    listed = said(mailer("suppressions", "list"))
+    assert "ben@gazette.example" in listed and "zoe@left.example" not in listed, listed
+    (tmp_path / "releases" / "budget.md").write_text('---\nsubject: "Budget"\n---\nThe budget.\n', encoding="utf-8")
+    standin.reset()
+    sent = mailer("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok", key=KEY)
+    assert sent.exit_code == 0, said(sent)
+    assert mailed(standin) == ["zoe@left.example"], mailed(standin)

@@ -366,6 +366,8 @@ def carry_over_command(app: AppContext, old_log: str) -> None:
             ["campaign", "subject", "journalists", "new here"],
             [(c.campaign_id, c.subject, f"{c.journalists:,}", f"{c.new:,}") for c in done.campaigns],
         )
+    for lifted in done.lifted:
+        output.say(f"  {lifted}: suppressed there, but taken off this log's list since: left off it.")
     for withdrawn in done.withdrawn:
         output.say(f"  {withdrawn} was cancelled there: taken out of this log (a send of its release from here mails its journalists).")
     for one in done.campaigns:
