@@ -195,7 +195,6 @@ def key(text: str) -> str:
     return _spelt_otherwise(text)
 
 
-@lru_cache(maxsize=4096)
 def sendable(address: str) -> str:
     """``address`` as a request to SendGrid carries it: a domain written in Unicode (the form the
     log and the reports keep, ``read``) goes in its ASCII form, "ben@xn--bcher-kva.example" for
@@ -205,8 +204,11 @@ def sendable(address: str) -> str:
     not take after answering 202 (sendgrid-ruby#91, sendgrid-csharp#656; SENDGRID.md is silent).
     A local part outside ASCII ("josé@...") has no ASCII form and goes as it is; so does text
     email-validator refuses (the list loader has already refused such rows)."""
-    if address.isascii():
-        return address
+    return address if address.isascii() else _ascii_domain(address)  # per journalist: no cache look-up for a plain address
+
+
+@lru_cache(maxsize=4096)
+def _ascii_domain(address: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     try:
