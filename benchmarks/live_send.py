@@ -410,7 +410,7 @@ def run_ours(
     if sample is not None:
         spy = Path(sys.executable).with_name("py-spy")
         form = "speedscope" if sample.suffix == ".json" else "raw"  # speedscope keeps the samples' order in time
-        command = [str(spy), "record", "--threads", "--idle", "-r", "250", "-f", form, "-o", str(sample), "--", *command]
+        command = [str(spy), "record", "--nonblocking", "--threads", "--idle", "-r", "250", "-f", form, "-o", str(sample), "--", *command]
     run = measure(command, cwd=office, env=mailer_env(office, key, cache=office / "cache"), scratch=office)
     import sqlite3
 

@@ -17,13 +17,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import platformdirs
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from mailer.config_files import CONFIG_ENV_VAR, CONFIG_FILE_NAME, find
 from mailer.config_problems import describe
 from mailer.errors import ConfigError
 from mailer.linebreaks import UNICODE_LINE_BREAKS
+from mailer.mailbox import plainly_valid
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})  # [sendgrid] api_url may be http:// only here
 APP_NAME = "press-mailer"
@@ -84,8 +84,12 @@ def address_problem(address: str) -> str | None:
 
     email-validator judges the syntax (no DNS lookup); SendGrid refuses Unicode in the From
     field (SENDGRID.md §1.1), so the address must be ASCII (write an accented domain in its
-    xn-- form).
+    xn-- form). A plain address is judged without email-validator (``mailbox.plainly_valid``).
     """
+    if plainly_valid(address):
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:

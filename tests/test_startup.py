@@ -161,6 +161,18 @@ def test_startup_send_after_a_preview_never_loads_premailer(project: Path, db_ur
     assert {"sqlalchemy", "jinja2"} <= loaded
 
 
+def test_startup_send_of_plain_addresses_never_loads_email_validator(project: Path, db_url: str) -> None:
+    """Plain addresses (a From and a list of them) are judged without email-validator (30 ms of a send's start)."""
+    (project / "mailer.toml").write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    (project / "plain.csv").write_text(
+        "email,name\njane.doe@daily.example.com,Jane Doe\nli.wei+press@news.example.org,Li Wei\n", encoding="utf-8"
+    )
+    heavy = (*HEAVY, "email_validator")
+    assert "email_validator" not in loaded_by("send", "releases/example.md", "--list", "plain.csv", "--dry-run", cwd=project, heavy=heavy)
+    (project / "accented.csv").write_text("email,name\njana@zeitung-bücher.de,Jana Novák\n", encoding="utf-8")
+    assert "email_validator" in loaded_by("send", "releases/example.md", "--list", "accented.csv", "--dry-run", cwd=project, heavy=heavy)
+
+
 def test_startup_a_send_closes_the_log_before_it_exits(project: Path) -> None:
     """The command ends without a last garbage collection (gc.freeze), but the log is closed first: no -wal file stays."""
     (project / "mailer.toml").write_text(f'[database]\nurl = "sqlite:///{project / "log.db"}"\n', encoding="utf-8")

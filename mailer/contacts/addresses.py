@@ -13,19 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mailer.mailbox import ANGLE_CELL, INVISIBLE, MAILTO, names_another, read, validate
+from mailer.mailbox import ANGLE_CELL, DOUBTFUL, FAST_ADDRESS, INVISIBLE, MAILTO, MAX_ADDRESS_LENGTH, names_another, read, validate
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-# RFC 5322 atext, as email_validator.rfc_constants.ATEXT: the characters of an unquoted local part.
-_ATEXT = r"a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~"
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-# Dot-atom local part @ two or more lower-case LDH labels, the last starting and ending with a letter.
-FAST_ADDRESS = rf"^[{_ATEXT}]+(?:\.[{_ATEXT}]+)*@(?:{_LABEL}\.)+[a-z](?:[a-z0-9-]{{0,61}}[a-z])?$"
-# Shapes the fast path leaves to email-validator even when FAST_ADDRESS matches:
-_DOUBTFUL = r"[@.][a-z0-9][a-z0-9-]--|\.(?:arpa|invalid|local|localhost|onion|test)$|^(?i:info|marketing|sales|support|abuse|noc|security|postmaster|hostmaster|usenet|news|webmaster|www|uucp|ftp)@"
-MAX_ADDRESS_LENGTH = 254  # RFC 5321 4.5.3.1.3, as email-validator counts it
 
 _ANGLE_CELL = ANGLE_CELL  # "Jane Doe <jane@example.org>", '"Doe, Jane" <jane@example.org>', "<jane@example.org>"
 _MAILTO = MAILTO
@@ -124,7 +116,7 @@ def fast_accepts(addresses: pa.Array) -> pa.Array:
     return pc.and_(
         pc.and_(
             pc.match_substring_regex(addresses, FAST_ADDRESS),
-            pc.invert(pc.match_substring_regex(addresses, _DOUBTFUL)),
+            pc.invert(pc.match_substring_regex(addresses, DOUBTFUL)),
         ),
         pc.less_equal(pc.utf8_length(addresses), MAX_ADDRESS_LENGTH),
     )
