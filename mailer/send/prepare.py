@@ -299,11 +299,12 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         return None
     path, suppressed, live = found
     uncarried = carried.missing(connection, earlier.live_sends(path)) if live else []
+    outgrown: list[str] = []
     if live:  # carried, then resumed from that log (or still sending as it was carried): review 27b
         origin = str(path.resolve())  # as `mailer carry-over` names it
         here = {one.campaign_id for one in carried.carried(connection) if one.origin == origin and one.campaign_id not in uncarried}
         counts = earlier.went_out(path, sorted(here))
-        uncarried += carried.outgrown(connection, origin, counts, lambda cid: earlier.went_out_to(path, cid))
+        outgrown = carried.outgrown(connection, origin, counts, lambda cid: earlier.went_out_to(path, cid))
     called_off = carried.cancelled_since(connection, str(path.resolve()), earlier.cancelled(path)) if live else []
     unsuppressed = bool(suppressed) and new_log and not connection.scalar(select(func.count()).select_from(suppression))
     since = carried.last_carried(connection, str(path.resolve())) if suppressed and not unsuppressed else None
@@ -313,7 +314,7 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
             set(connection.scalars(select(suppression.c.email_key).where(suppression.c.email_key.in_(list(later))))) if later else set()
         )
         unsuppressed, suppressed = bool(later), len(later)
-    if not uncarried and not unsuppressed and not called_off:
+    if not uncarried and not outgrown and not unsuppressed and not called_off:
         return None
     hint = f"Carry them over first: mailer carry-over {shlex.quote(str(path))}, and send again. If that log is not your office's any more, "
     hint += "move it out of the way."
@@ -325,7 +326,7 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         if called_off
         else ""
     )
-    if not uncarried and not unsuppressed:
+    if not uncarried and not outgrown and not unsuppressed:
         return SendError(
             f"Nothing sent: {off}", hint=hint.replace("Carry them over first", "Carry that log over again (it takes them out)")
         )
@@ -333,15 +334,30 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
     if unsuppressed:
         held.append(counted(suppressed, "suppressed address", "suppressed addresses"))
         whom.append("journalists who bounced, unsubscribed or were forgotten")
-    if uncarried:
-        shown = ", ".join(uncarried[:3]) + (", ..." if len(uncarried) > 3 else "")
-        held.append(f"{counted(len(uncarried), 'live send')} ({shown})")
+    if uncarried or outgrown:
         whom.append(f"{'those' if unsuppressed else 'journalists'} who already had a release it sent")
+    if uncarried:
+        held.append(f"{counted(len(uncarried), 'live send')} ({_some(uncarried)})")
+    parts = [f"{' and '.join(held)} that this delivery log ({display_url(url)}) does not know of"] if held else []
+    if outgrown:  # carried, yet it knows only those the send had reached then (carry28: "does not know of" was wrong)
+        one = len(outgrown) == 1
+        parts.append(
+            f"{counted(len(outgrown), 'live send')} ({_some(outgrown)}) that went out to more journalists there after "
+            f"{'it was' if one else 'they were'} carried over into this delivery log"
+            + ("" if held else f" ({display_url(url)}), which does not know who had {'it' if one else 'them'} since")
+        )
+    if not held:
+        hint = hint.replace("Carry them over first", "Carry that log over again (it adds who had them since)")
     return SendError(
-        f"Nothing sent: {path}, the log this office used before, holds {' and '.join(held)} that this delivery log "
-        f"({display_url(url)}) does not know of: a send from it would mail again {' and '.join(whom)}.{' ' + off if off else ''}",
+        f"Nothing sent: {path}, the log this office used before, holds {', and '.join(parts)}: a send from it would mail "
+        f"again {' and '.join(whom)}.{' ' + off if off else ''}",
         hint=hint,
     )
+
+
+def _some(campaign_ids: list[str]) -> str:
+    """The first three of ``campaign_ids``, then "..." for the rest."""
+    return ", ".join(campaign_ids[:3]) + (", ..." if len(campaign_ids) > 3 else "")
 
 
 def _misspelt(contact_list: ContactList) -> list[str]:

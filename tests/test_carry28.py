@@ -1,0 +1,68 @@
+"""Carry-over, day two (carry28): forgetting after a carry-over, the history of carried campaigns,
+a proxy's 400s, and the refusal of a send the old log resumed after it was carried."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import todays_campaign
+from office_cli import SEND, mailed, mailer, office, said
+
+BEAT = (
+    "Email,First Name,Outlet\nana@daily.example,Ana,Daily News\nben@gazette.example,Ben,The Gazette\ncleo@herald.example,Cleo,The Herald\n"
+)
+GROUP = {"errors": [{"field": "asm.group_id", "message": "The asm.group_id is not valid.", "help": None}]}
+
+
+class Move:
+    """An office folder whose mailer.toml can name its old log (out/mailer.db) or the team's."""
+
+    def __init__(self, tmp_path: Path, old_url: str, team: str) -> None:
+        self.toml = tmp_path / "mailer.toml"
+        self.text = self.toml.read_text(encoding="utf-8")
+        self.old_url, self.team = old_url, team
+
+    def to_team(self) -> None:
+        self.toml.write_text(self.text.replace(self.old_url, self.team), encoding="utf-8")
+
+    def to_old(self) -> None:
+        self.toml.write_text(self.text, encoding="utf-8")
+
+
+def moved(tmp_path: Path, standin: Any, team: str, **settings: Any) -> Move:
+    """The office at ``tmp_path`` on its old log out/mailer.db (the current folder), ready to move to ``team``."""
+    old_url = f"sqlite:///{tmp_path / 'out' / 'mailer.db'}"
+    office(tmp_path, standin, old_url, beat=BEAT, **settings)
+    os.chdir(tmp_path)
+    return Move(tmp_path, old_url, team)
+
+
+@pytest.mark.sqlite_only
+def test_the_refusal_of_a_send_resumed_on_the_old_log_says_it_went_out_to_more_since_it_was_carried(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """A send of the old log stopped, was carried over, then resumed from the old log. The team's send of the release
+    is refused, rightly; but it said the team's log "does not know of" that campaign, which it knows in part (carried,
+    with the journalist it had reached then). It now says the send went out to more journalists there since."""
+    office_move = moved(tmp_path, standin, new_db_url(), batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(400, times=2, body=GROUP)
+    assert mailer(*SEND).exit_code == 1
+    campaign_id = todays_campaign()
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    office_move.to_old()
+    assert mailer("resume", campaign_id, "--retry-failed", "--yes").exit_code == 0
+    office_move.to_team()
+    refused = mailer(*SEND)
+    words = said(refused)
+    assert refused.exit_code == 1 and len(mailed(standin)) == 3, refused.output
+    assert "does not know of" not in words, words
+    assert (
+        f"holds 1 live send ({campaign_id}) that went out to more journalists there after it was carried over into this delivery log"
+        in words
+    ), words
+    assert "would mail again journalists who already had a release it sent" in words, words
+    assert "Carry that log over again (it adds who had them since): mailer carry-over" in words, words
