@@ -66,3 +66,30 @@ def test_the_refusal_of_a_send_resumed_on_the_old_log_says_it_went_out_to_more_s
     ), words
     assert "would mail again journalists who already had a release it sent" in words, words
     assert "Carry that log over again (it adds who had them since): mailer carry-over" in words, words
+
+
+PROXY_PAGE = b"<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n"
+
+
+@pytest.mark.sqlite_only
+def test_two_400_pages_that_are_not_sendgrids_stop_the_send_with_a_hint_at_the_proxy_or_api_url(
+    tmp_path: Path, standin: Any, database: str
+) -> None:
+    """A proxy (or another network device) between the office and SendGrid answers every request "400 Bad Request" with
+    an HTML page, not SendGrid's list of errors. The send stops after two, as it should, but it said SendGrid refused
+    the request and to fix "what SendGrid names" in mailer.toml or the release, which names nothing. It now says
+    the answer was not SendGrid's and to check [sendgrid] api_url and the proxy settings; the page's markup stays out."""
+    office(tmp_path, standin, f"sqlite:///{tmp_path / 'log.db'}", beat=BEAT, batch_size=1, sendgrid="retries = 0\nconcurrency = 1\n")
+    standin.answer(400, times=100, body=PROXY_PAGE, headers={"Content-Type": "text/html"})
+    sent = mailer(*SEND)
+    words = said(sent)
+    assert sent.exit_code == 1 and not mailed(standin), sent.output
+    assert "nobody else was mailed" in words, words
+    assert "Fix what SendGrid names" not in words and "SendGrid refused the request" not in words, words
+    assert "without SendGrid's list of errors" in words and '"400 Bad Request"' in words, words
+    assert "not SendGrid but a proxy or another network device" in words, words
+    assert "Check [sendgrid] api_url in mailer.toml" in words and "proxy" in words.split("Check [sendgrid] api_url")[1], words
+    assert f"mailer resume {todays_campaign()} --retry-failed" in words, words
+    assert "<" not in sent.output.replace("<press@example.org>", ""), sent.output
+    status = said(mailer("status", todays_campaign()))
+    assert "without SendGrid's list of errors" in status and "<" not in status.replace("<press@example.org>", ""), status
