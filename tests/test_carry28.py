@@ -93,3 +93,44 @@ def test_two_400_pages_that_are_not_sendgrids_stop_the_send_with_a_hint_at_the_p
     assert "<" not in sent.output.replace("<press@example.org>", ""), sent.output
     status = said(mailer("status", todays_campaign()))
     assert "without SendGrid's list of errors" in status and "<" not in status.replace("<press@example.org>", ""), status
+
+
+BUDGET = ("send", "releases/budget.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+
+
+def test_a_journalist_forgotten_in_the_old_log_after_the_carry_over_is_named_with_what_to_run_in_the_new(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Ana had the example release from the old log; the office moved to the team's log and sent her the budget from it.
+    Then she asked to be forgotten, and a colleague still on the old log ran `mailer forget` there. Carry-over run
+    again (as the team's refusal says) took her carried rows out, but her rows of the team's own budget send stayed,
+    name and outlet, and nothing said so: the press officer believed her erased. Carry-over now names her, what this
+    log still holds of her and the command that erases it; once run, carry-over says nothing more of her."""
+    office_move = moved(tmp_path, standin, new_db_url())
+    assert mailer(*SEND).exit_code == 0
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    (tmp_path / "releases" / "budget.md").write_text('---\nsubject: "Budget"\n---\nThe budget.\n', encoding="utf-8")
+    assert mailer(*BUDGET).exit_code == 0
+    office_move.to_old()
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    office_move.to_team()
+    refused = mailer(*BUDGET)  # a third release would be refused the same way: her forgetting is not known here yet
+    assert refused.exit_code == 1 and "holds 1 suppressed address" in said(refused), refused.output
+
+    again = mailer("carry-over", "out/mailer.db")
+    words = said(again)
+    assert again.exit_code == 0, again.output
+    assert (
+        "ana@daily.example was forgotten there (mailer forget): their carried rows are erased here, and this log never mails "
+        "them; but this log's own sends still hold their data (1 message row in 1 campaign: "
+    ) in words, words
+    assert "To erase them here too: mailer forget ana@daily.example --yes" in words, words
+    contact = said(mailer("contact", "ana@daily.example"))
+    assert "Daily News" in contact, contact  # what is left, as carry-over said
+
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    contact = said(mailer("contact", "ana@daily.example"))
+    assert "Daily News" not in contact and "forgotten" in contact, contact
+    last = mailer("carry-over", "out/mailer.db")
+    assert last.exit_code == 0 and "ana@daily.example" not in last.output, last.output

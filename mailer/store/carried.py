@@ -21,7 +21,7 @@ from sqlalchemy import Connection, delete, func, or_, select
 from mailer.models import MessageState
 from mailer.store import campaigns, messages, plan_parts, suppressions
 from mailer.store.bulk import chunks, insert_or_skip
-from mailer.store.schema import carried_campaign, carried_message
+from mailer.store.schema import carried_campaign, carried_message, message
 
 __all__ = [
     "Carried",
@@ -35,6 +35,7 @@ __all__ = [
     "missing",
     "of_log",
     "outgrown",
+    "own_rows",
     "reached",
 ]
 
@@ -282,6 +283,17 @@ def by_label(connection: Connection, labels: Collection[str]) -> dict[str, Carri
 def erase_address(connection: Connection, email_key: str) -> int:
     """Forget the address: its carried rows go (a forgotten journalist is suppressed for good)."""
     return int(connection.execute(delete(carried_message).where(carried_message.c.email_key == email_key)).rowcount)
+
+
+def own_rows(connection: Connection, email_keys: Iterable[str]) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """Of these addresses (forgotten in a log carried into this one), those this log's own sends still
+    hold (its `mailer forget` never ran for them): (address, message rows, campaign ids), by address."""
+    found = []
+    for key in sorted(set(email_keys)):
+        campaign_ids = list(connection.scalars(select(message.c.campaign_id).where(messages.to_address(key))))
+        if campaign_ids:
+            found.append((key, len(campaign_ids), tuple(sorted(set(campaign_ids)))))
+    return tuple(found)
 
 
 def _from_row(row: Any) -> Carried:
