@@ -134,3 +134,53 @@ def test_a_journalist_forgotten_in_the_old_log_after_the_carry_over_is_named_wit
     assert "Daily News" not in contact and "forgotten" in contact, contact
     last = mailer("carry-over", "out/mailer.db")
     assert last.exit_code == 0 and "ana@daily.example" not in last.output, last.output
+
+
+@pytest.mark.sqlite_only
+def test_campaigns_contact_status_and_follow_ups_on_the_new_log_tell_of_the_campaigns_carried_over(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """The office sent the example release from its old log, then moved to the team's and carried it over. On the team's
+    log, `mailer campaigns` said "No campaigns yet", `mailer contact` said no campaign was ever sent to Ana, and
+    `mailer status`, `mailer report` and `--follow-up` said the log held no such campaign (suggesting a typo or another
+    office's). The list and the history now show what was carried, marked with the old log's path; status, report and a
+    follow-up say the campaign was sent from that log, what this one keeps of it, and where to go instead; nobody is mailed."""
+    office_move = moved(tmp_path, standin, new_db_url())
+    assert mailer(*SEND).exit_code == 0
+    campaign_id = todays_campaign()
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    old = str(tmp_path / "out" / "mailer.db")
+    standin.reset()
+
+    listed = mailer("campaigns")
+    words = said(listed)
+    assert listed.exit_code == 0 and "No campaigns yet" not in words, listed.output
+    assert f"Carried over from {old} (mailer carry-over):" in words and campaign_id in words, words
+    assert "3 journalists had it" in words, words
+
+    contact = mailer("contact", "ana@daily.example")
+    words = said(contact)
+    assert contact.exit_code == 0 and "No campaign in the delivery log was sent" not in words, contact.output
+    assert f"1 campaign sent from {old}, carried over into this log:" in words and campaign_id in words, words
+    assert "Riverbend Beekeepers" in words and "its opens, clicks and bounces are in that log" in words, words
+    as_json = mailer("contact", "ana@daily.example", "--json")
+    import json
+
+    carried = json.loads(as_json.stdout)["carried"]
+    assert [(c["campaign"], c["origin"]) for c in carried] == [(campaign_id, old)], carried
+
+    for command in (("status", campaign_id), ("report", campaign_id)):
+        refused = mailer(*command)
+        words = said(refused)
+        assert refused.exit_code == 1, refused.output
+        assert f"{campaign_id} was sent from {old}, not from this delivery log" in words, words
+        assert "Did you mean" not in words and "another office's" not in words, words
+        assert f'[database] url = "sqlite:///{old}"' in words, words
+
+    follow = mailer("send", "releases/example.md", "--follow-up", campaign_id, "--who", "not-opened", "--yes", "--no-test-ok")
+    words = said(follow)
+    assert follow.exit_code == 1 and not mailed(standin), follow.output
+    assert f"{campaign_id} was sent from {old}, not from this delivery log" in words, words
+    assert "a follow-up from here cannot choose its journalists" in words, words
+    assert "Then run mailer carry-over here again" in words, words

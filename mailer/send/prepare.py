@@ -1278,6 +1278,14 @@ def lists_not_here(original_id: str, unread: Sequence[str], *, resume: bool = Fa
 def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
     """The campaign a follow-up follows: in the log, live, and not cancelled."""
     found = campaigns.get(connection, campaign_id)
+    moved = carried.sent_elsewhere(connection, campaign_id) if found is None else None
+    if moved is not None:  # carried over from the office's old log: who had it, no names nor events (carry28)
+        raise SendError(
+            f"Nothing sent: {moved[0]}. This log keeps neither their names and fields nor SendGrid's events (who opened, clicked, "
+            "bounced), so a follow-up from here cannot choose its journalists.",
+            hint=carried.elsewhere_hint(moved[1], f"send RELEASE --follow-up {campaign_id} --who WHO")
+            + ". Then run mailer carry-over here again, so this log knows who had the follow-up.",
+        )
     if found is None:
         raise SendError(
             f'No campaign "{campaign_id}" in the delivery log to follow up.', hint=campaigns.unknown_id_hint(connection, campaign_id)

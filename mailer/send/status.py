@@ -63,6 +63,14 @@ def find(connection: Connection, campaign_id: str) -> Campaign:
     """The campaign, or an error naming near ids: a mistyped id is the usual mistake."""
     found = campaigns.get(connection, campaign_id)
     if found is None:
+        from mailer.store import carried
+
+        moved = carried.sent_elsewhere(connection, campaign_id)
+        if moved is not None:  # carried over from the office's old log: not a typo (carry28)
+            raise SendError(
+                f"{moved[0]}. Its state, errors and SendGrid's events are in that log.",
+                hint=carried.elsewhere_hint(moved[1], f"status {campaign_id}"),
+            )
         raise SendError(f'No campaign "{campaign_id}" in the delivery log.', hint=campaigns.unknown_id_hint(connection, campaign_id))
     return found
 

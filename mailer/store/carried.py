@@ -29,14 +29,18 @@ __all__ = [
     "by_label",
     "carried",
     "compared",
+    "elsewhere_hint",
     "erase_address",
+    "for_address",
     "insert",
     "label",
+    "listed",
     "missing",
     "of_log",
     "outgrown",
     "own_rows",
     "reached",
+    "sent_elsewhere",
 ]
 
 # The states of a row that went out (or may have): what is carried. `planned` rows did not.
@@ -294,6 +298,47 @@ def own_rows(connection: Connection, email_keys: Iterable[str]) -> tuple[tuple[s
         if campaign_ids:
             found.append((key, len(campaign_ids), tuple(sorted(set(campaign_ids)))))
     return tuple(found)
+
+
+def listed(connection: Connection) -> list[tuple[Carried, int]]:
+    """Every campaign carried into this log, newest first, with how many journalists had it (`mailer campaigns`)."""
+    counts = select(carried_message.c.origin, carried_message.c.campaign_id, func.count().label("had")).group_by(
+        carried_message.c.origin, carried_message.c.campaign_id
+    )
+    had = {(origin, campaign_id): int(n) for origin, campaign_id, n in connection.execute(counts)}
+    return [(one, had.get((one.origin, one.campaign_id), 0)) for one in reversed(carried(connection))]
+
+
+def for_address(connection: Connection, email_key: str) -> list[tuple[Carried, str | None, str]]:
+    """The carried campaigns that went out to ``email_key`` in their own log, newest first: (it, language, state there)."""
+    query = select(carried_message.c.origin, carried_message.c.campaign_id, carried_message.c.language, carried_message.c.state).where(
+        carried_message.c.email_key == email_key
+    )
+    rows = {(origin, campaign_id): (language, state) for origin, campaign_id, language, state in connection.execute(query)}
+    return [(one, *rows[one.origin, one.campaign_id]) for one in reversed(carried(connection)) if (one.origin, one.campaign_id) in rows]
+
+
+def sent_elsewhere(connection: Connection, campaign_id: str) -> tuple[str, str] | None:
+    """When ``campaign_id`` is no campaign of this log's own but one carried into it: what to say of it
+    ("2026-11-20-budget was sent from /home/sophie/press/out/mailer.db, not from this delivery log: ...")
+    and the ``[database] url`` line that names its log, for the hint. None otherwise (carry28: `mailer
+    status` and follow-ups said the log held no such campaign, a typo or another office's)."""
+    found = [(one, had) for one, had in listed(connection) if one.campaign_id == campaign_id]
+    if not found:
+        return None
+    one, had = found[-1]  # the first carried, should two logs have had the same id
+    url = one.origin if "://" in one.origin else f"sqlite:///{one.origin}"
+    words = (
+        f"{campaign_id} was sent from {one.origin}, not from this delivery log: mailer carry-over brought over only who "
+        f"had it ({had:,} journalist{'s' if had != 1 else ''}), so that a send of its release from here skips them"
+    )
+    return words, f'[database] url = "{url}"'
+
+
+def elsewhere_hint(line: str, command: str) -> str:
+    """The hint to run ``command`` (`mailer status ID`) on a carried campaign's own log, whose ``line``
+    (``sent_elsewhere``) names it."""
+    return f"Run it on that log: copy mailer.toml to old.toml in the same folder, with {line}, then: mailer --config old.toml {command}"
 
 
 def _from_row(row: Any) -> Carried:
