@@ -184,3 +184,43 @@ def test_campaigns_contact_status_and_follow_ups_on_the_new_log_tell_of_the_camp
     assert f"{campaign_id} was sent from {old}, not from this delivery log" in words, words
     assert "a follow-up from here cannot choose its journalists" in words, words
     assert "Then run mailer carry-over here again" in words, words
+
+
+@pytest.mark.sqlite_only
+def test_a_suppressed_journalist_forgotten_in_the_old_log_after_the_carry_over_is_named_by_the_next_send(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Ana had the release from the old log, then bounced; the office carried the log over (her bounce came too). Later she
+    asked to be forgotten and a colleague ran `mailer forget` on the old log. The team's log already suppresses her, so its
+    sends were not refused and nothing asked for carry-over again: her address stayed among the carried rows for good.
+    A send from the team's log now says so, with the command; it is not refused (she is not mailed either way)."""
+    from sqlalchemy import create_engine, select
+
+    from mailer.store.schema import carried_message
+
+    team = new_db_url()
+    office_move = moved(tmp_path, standin, team)
+    assert mailer(*SEND).exit_code == 0
+    assert mailer("suppressions", "add", "ana@daily.example", "--reason", "bounced").exit_code == 0
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    office_move.to_old()
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    office_move.to_team()
+    (tmp_path / "releases" / "budget.md").write_text('---\nsubject: "Budget"\n---\nThe budget.\n', encoding="utf-8")
+    standin.reset()
+    sent = mailer(*BUDGET)
+    words = said(sent)
+    assert sent.exit_code == 0 and sorted(mailed(standin)) == ["ben@gazette.example", "cleo@herald.example"], sent.output
+    assert "forgot 1 journalist since it was carried over into this delivery log" in words, words
+    assert "Run mailer carry-over" in words, words
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    engine = create_engine(team)
+    try:
+        with engine.connect() as connection:
+            assert "ana@daily.example" not in set(connection.scalars(select(carried_message.c.email_key)))
+    finally:
+        engine.dispose()
+    (tmp_path / "releases" / "budget.md").write_text('---\nsubject: "Budget 2"\n---\nThe budget, again.\n', encoding="utf-8")
+    again = mailer(*BUDGET)
+    assert again.exit_code == 0 and "forgot 1 journalist" not in said(again), again.output

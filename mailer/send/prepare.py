@@ -41,6 +41,7 @@ from mailer.models import (
     RejectedRow,
     RejectReason,
     Rendered,
+    SuppressionReason,
     suppressed_apart,
     texts,
 )
@@ -171,6 +172,7 @@ def prepare_send(
         # Suppressions do not end it: `mailer suppressions sync` fills a new log's list from SendGrid, not its sends (review 17y).
         new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE)
         left_behind = _left_behind(connection, config, engine, new_log=new_log) if mode is Mode.LIVE else None
+        forgotten_behind = _forgotten_behind(connection, config, engine) if mode is Mode.LIVE else []
         moved_in = new_log and bool(carried.carried(connection))  # an old log carried over: this one knows who had what
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if new_log and not moved_in:
@@ -178,6 +180,7 @@ def prepare_send(
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
     warnings.extend(_dated_before_delivery(release_path, scheduled))
+    warnings.extend(forgotten_behind)
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
@@ -353,6 +356,30 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         f"again {' and '.join(whom)}.{' ' + off if off else ''}",
         hint=hint,
     )
+
+
+def _forgotten_behind(connection: Connection, config: Config, engine: Engine) -> list[str]:
+    """The warning when this office's earlier log forgot journalists (`mailer forget`) after it was carried over
+    here, whom this log still holds among who had which release: already suppressed here (a bounce carried
+    before), they are not mailed, so no send is refused, and nothing else would ask for the carry-over that
+    erases them (carry28)."""
+    import shlex
+
+    from mailer.store import earlier
+
+    found = earlier.left_behind(config, engine.url.render_as_string(hide_password=False))
+    since = carried.last_carried(connection, str(found[0].resolve())) if found is not None and found[1] else None
+    if found is None or since is None:
+        return []
+    held = carried.holding(connection, earlier.suppressed_since(found[0], since, reason=SuppressionReason.FORGOTTEN.value))
+    if not held:
+        return []
+    words = (
+        f"{found[0]}, the log this office used before, forgot {counted(len(held), 'journalist')} since it was carried over into "
+        f"this delivery log (mailer forget), whom this log still holds among who had which release. Run mailer carry-over "
+        f"{shlex.quote(str(found[0]))} to erase them here too."
+    )
+    return [words]
 
 
 def _some(campaign_ids: list[str]) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "elsewhere_hint",
     "erase_address",
     "for_address",
+    "holding",
     "insert",
     "label",
     "listed",
@@ -282,6 +283,14 @@ def by_label(connection: Connection, labels: Collection[str]) -> dict[str, Carri
     if not labels:
         return {}
     return {row.label: row for row in carried(connection) if row.label in labels}
+
+
+def holding(connection: Connection, email_keys: Collection[str]) -> set[str]:
+    """Of these addresses, those carried rows of this log still name."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(email_keys), 500):
+        found.update(connection.scalars(select(carried_message.c.email_key).where(carried_message.c.email_key.in_(chunk)).distinct()))
+    return found
 
 
 def erase_address(connection: Connection, email_key: str) -> int:

@@ -135,9 +135,9 @@ def went_out_to(path: Path, campaign_id: str) -> set[str]:
     return {str(key) for (key,) in _read(path, f"SELECT email_key FROM message WHERE campaign_id = ? AND {_WENT_OUT}", (campaign_id,))}
 
 
-def suppressed_since(path: Path, since: datetime) -> set[str]:
+def suppressed_since(path: Path, since: datetime, *, reason: str | None = None) -> set[str]:
     """The addresses the SQLite log at ``path`` suppressed after ``since`` (read only): a colleague still
-    on it after `mailer carry-over` (review 27b). Empty when it cannot be read."""
+    on it after `mailer carry-over` (review 27b); only those of ``reason`` when given. Empty when it cannot be read."""
     from sqlalchemy import create_engine, select
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -146,7 +146,10 @@ def suppressed_since(path: Path, since: datetime) -> set[str]:
     engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
     try:
         with engine.connect() as connection:
-            return set(connection.scalars(select(suppression.c.email_key).where(suppression.c.created_at > since)))
+            query = select(suppression.c.email_key).where(suppression.c.created_at > since)
+            if reason is not None:
+                query = query.where(suppression.c.reason == reason)
+            return set(connection.scalars(query))
     except SQLAlchemyError:
         return set()
     finally:
