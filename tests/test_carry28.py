@@ -224,3 +224,40 @@ def test_a_suppressed_journalist_forgotten_in_the_old_log_after_the_carry_over_i
     (tmp_path / "releases" / "budget.md").write_text('---\nsubject: "Budget 2"\n---\nThe budget, again.\n', encoding="utf-8")
     again = mailer(*BUDGET)
     assert again.exit_code == 0 and "forgot 1 journalist" not in said(again), again.output
+
+
+@pytest.mark.sqlite_only
+def test_forgetting_on_the_new_log_names_the_old_log_that_still_holds_the_journalist(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Ana asked to be forgotten after the office moved to the team's log; the press officer ran `mailer forget` there.
+    It erased her from the team's log and its carried rows, and said nothing of out/mailer.db, which carry-over never
+    changes: her name, outlet and events stayed in the office's old log. Forget now names that log and how to erase her
+    there; once done there, forget on the team's log says nothing of it."""
+    office_move = moved(tmp_path, standin, new_db_url())
+    assert mailer(*SEND).exit_code == 0
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    old = tmp_path / "out" / "mailer.db"
+
+    forgot = mailer("forget", "ana@daily.example", "--yes")
+    words = said(forgot)
+    assert forgot.exit_code == 0, forgot.output
+    assert (
+        f"{old}, the log this office used before, still holds ana@daily.example: carry-over never changes it, so it was not erased there"
+    ) in words, words
+    assert f'[database] url = "sqlite:///{old}"' in words and "mailer --config old.toml forget ana@daily.example --yes" in words, words
+    assert json_of(mailer("forget", "ana@daily.example", "--yes", "--json"))["earlier_log"] == str(old)
+
+    office_move.to_old()
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    office_move.to_team()
+    again = mailer("forget", "ana@daily.example", "--yes")
+    assert again.exit_code == 0 and "the log this office used before" not in said(again), again.output
+
+
+def json_of(result: Any) -> Any:
+    import json
+
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

@@ -19,7 +19,7 @@ from typing import Any
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["cancelled", "check", "left_behind", "live_sends", "suppressed_since", "went_out", "went_out_to"]
+__all__ = ["cancelled", "check", "holds_address", "left_behind", "live_sends", "suppressed_since", "went_out", "went_out_to"]
 
 _SQLITE = "sqlite:///"
 
@@ -154,6 +154,17 @@ def suppressed_since(path: Path, since: datetime, *, reason: str | None = None) 
         return set()
     finally:
         engine.dispose()
+
+
+def holds_address(path: Path, email_key: str) -> bool:
+    """Whether the SQLite log at ``path`` (read only) still holds ``email_key`` in a message row or a carried
+    row: its data there, which `mailer forget` on another log does not erase (carry28). False when it cannot be read."""
+    queries = (
+        "SELECT 1 FROM message WHERE email_key = ? AND skip_reason IS NULL LIMIT 1",
+        "SELECT 1 FROM message WHERE email_key = ? AND skip_reason IS NOT NULL LIMIT 1",
+        "SELECT 1 FROM carried_message WHERE email_key = ? LIMIT 1",  # a log made before carry-over has none: read as no row
+    )
+    return any(_read(path, query, (email_key,)) for query in queries)
 
 
 def cancelled(path: Path) -> set[str]:
