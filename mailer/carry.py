@@ -142,17 +142,15 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
 
 def _lifted_since(connection: Connection, suppressions: list[Suppression]) -> set[str]:
     """The addresses of ``suppressions`` (the old log's) that this log took off its list after the old
-    log suppressed them; never a forgotten address (`mailer forget` is for good)."""
+    log suppressed them. A forgotten one too: taking her off needs `suppressions remove --forgotten`, her
+    own request to be mailed again, newer than the forgetting (carry28: the old word put her back, and
+    carry-over then said to erase her data)."""
     from mailer.store import suppressions as suppression_store
 
     latest: dict[str, datetime] = {}
     for removal in suppression_store.removals(connection):  # newest first
         latest.setdefault(removal.email_key, removal.removed_at)
-    return {
-        entry.email_key
-        for entry in suppressions
-        if entry.reason != "forgotten" and entry.email_key in latest and latest[entry.email_key] >= entry.created_at
-    }
+    return {entry.email_key for entry in suppressions if entry.email_key in latest and latest[entry.email_key] >= entry.created_at}
 
 
 def cancelled_ids(connection: Connection) -> set[str]:

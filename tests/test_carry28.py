@@ -261,3 +261,33 @@ def json_of(result: Any) -> Any:
 
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+@pytest.mark.sqlite_only
+def test_a_forgotten_journalist_who_asked_the_new_log_to_mail_her_again_is_not_forgotten_again_by_a_carry_over(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Ana was forgotten in the old log, and that came over with the carry-over. Months later she asked to get the releases
+    again: the team's log took her off its list (`suppressions remove --forgotten`) and mailed her the budget. A second
+    carry-over put "forgotten" back over the newer word, so she was never mailed again, and (with the note carry-over now
+    gives) told the press officer to erase her data. The newer word stands, as for any other suppression lifted here."""
+    office_move = moved(tmp_path, standin, new_db_url())
+    assert mailer(*SEND).exit_code == 0
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    assert mailer("suppressions", "add", "ben@gazette.example", "--reason", "bounced").exit_code == 0
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    lifted = mailer("suppressions", "remove", "ana@daily.example", "--forgotten", "--reason", "asked to be mailed again")
+    assert lifted.exit_code == 0, lifted.output
+    (tmp_path / "releases" / "budget.md").write_text('---\nsubject: "Budget"\n---\nThe budget.\n', encoding="utf-8")
+    standin.reset()
+    budget = mailer(*BUDGET)
+    assert budget.exit_code == 0 and "ana@daily.example" in mailed(standin), budget.output
+
+    again = mailer("carry-over", "out/mailer.db")
+    words = said(again)
+    assert again.exit_code == 0, again.output
+    assert "To erase them here too" not in words, words
+    assert "ana@daily.example: suppressed there, but taken off this log's list since: left off it." in words, words
+    contact = said(mailer("contact", "ana@daily.example"))
+    assert "Suppressed: no" in contact, contact
