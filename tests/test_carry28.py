@@ -178,6 +178,12 @@ def test_campaigns_contact_status_and_follow_ups_on_the_new_log_tell_of_the_camp
         assert "Did you mean" not in words and "another office's" not in words, words
         assert f'[database] url = "sqlite:///{old}"' in words, words
 
+    for command in ("resume", "cancel"):
+        refused = mailer(command, campaign_id, "--yes")
+        words = said(refused)
+        assert refused.exit_code == 1 and f"{campaign_id} was sent from {old}, not from this delivery log" in words, words
+        assert f"mailer --config old.toml {command} {campaign_id} Then run mailer carry-over here again" in words, words
+
     follow = mailer("send", "releases/example.md", "--follow-up", campaign_id, "--who", "not-opened", "--yes", "--no-test-ok")
     words = said(follow)
     assert follow.exit_code == 1 and not mailed(standin), follow.output
