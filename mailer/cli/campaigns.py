@@ -73,22 +73,22 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
     from mailer.store import carried
 
     with app.engine.connect() as connection:
-        moved = carried.listed(connection)
+        moved = carried.listed(connection, shown)
+        older_moved = carried.count(connection) - len(moved)
     if not rows and not moved:
         output.say("No campaigns yet. Start with: mailer send RELEASE --list FILE --dry-run")
         return
     if rows:
         _own_table(app, rows, shown)
     if moved:
-        _carried(moved, shown, zone=app.config.reports.time_zone)
+        _carried(moved, older_moved, zone=app.config.reports.time_zone)
 
 
-def _carried(moved: list[tuple[Any, int]], shown: int | None, *, zone: str | None) -> None:
+def _carried(listed: list[tuple[Any, int]], older: int, *, zone: str | None) -> None:
     """The campaigns carried over from an old log (`mailer carry-over`), newest first, per log: their id,
     when they were made, how many journalists had them, their subject (carry28: the team's log listed none)."""
     from zoneinfo import ZoneInfo
 
-    listed = moved if shown is None else moved[:shown]
     for origin in dict.fromkeys(one.origin for one, _ in listed):
         output.say("")
         output.say(
@@ -100,11 +100,11 @@ def _carried(moved: list[tuple[Any, int]], shown: int | None, *, zone: str | Non
                 created = one.created_at.astimezone(ZoneInfo(zone) if zone else UTC)
                 output.say(
                     output.one_line(
-                        f"  {one.campaign_id}  {created:%Y-%m-%d %H:%M}  {counted(had, 'journalist')} had it  {shown_subject(one.subject)}"
+                        f"  {one.campaign_id}  {created:%Y-%m-%d %H:%M} {zone or 'UTC'}  {counted(had, 'journalist')} had it  {shown_subject(one.subject)}"
                     )
                 )
-    if len(listed) < len(moved):
-        output.hint(f"{len(moved) - len(listed):,} older carried campaigns not shown: --limit 0 shows all.")
+    if older:
+        output.hint(f"{older:,} older carried campaign{'s' if older != 1 else ''} not shown: --limit 0 shows all.")
 
 
 def _own_table(app: AppContext, rows: list[dict[str, Any]], shown: int | None) -> None:

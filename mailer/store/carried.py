@@ -29,6 +29,7 @@ __all__ = [
     "by_label",
     "carried",
     "compared",
+    "count",
     "elsewhere_hint",
     "erase_address",
     "for_address",
@@ -309,13 +310,20 @@ def own_rows(connection: Connection, email_keys: Iterable[str]) -> tuple[tuple[s
     return tuple(found)
 
 
-def listed(connection: Connection) -> list[tuple[Carried, int]]:
-    """Every campaign carried into this log, newest first, with how many journalists had it (`mailer campaigns`)."""
-    counts = select(carried_message.c.origin, carried_message.c.campaign_id, func.count().label("had")).group_by(
-        carried_message.c.origin, carried_message.c.campaign_id
-    )
-    had = {(origin, campaign_id): int(n) for origin, campaign_id, n in connection.execute(counts)}
-    return [(one, had.get((one.origin, one.campaign_id), 0)) for one in reversed(carried(connection))]
+def listed(connection: Connection, limit: int | None = None) -> list[tuple[Carried, int]]:
+    """The campaigns carried into this log, newest first (the newest ``limit``), each with how many journalists
+    had it (`mailer campaigns`): counted one campaign at a time, through the table's key."""
+    newest = list(reversed(carried(connection)))
+    found = []
+    for one in newest if limit is None else newest[:limit]:
+        query = select(func.count()).where(carried_message.c.origin == one.origin, carried_message.c.campaign_id == one.campaign_id)
+        found.append((one, int(connection.scalar(query) or 0)))
+    return found
+
+
+def count(connection: Connection) -> int:
+    """How many campaigns were carried into this log."""
+    return int(connection.scalar(select(func.count()).select_from(carried_campaign)) or 0)
 
 
 def for_address(connection: Connection, email_key: str) -> list[tuple[Carried, str | None, str]]:
@@ -332,10 +340,12 @@ def sent_elsewhere(connection: Connection, campaign_id: str) -> tuple[str, str] 
     ("2026-11-20-budget was sent from /home/sophie/press/out/mailer.db, not from this delivery log: ...")
     and the ``[database] url`` line that names its log, for the hint. None otherwise (carry28: `mailer
     status` and follow-ups said the log held no such campaign, a typo or another office's)."""
-    found = [(one, had) for one, had in listed(connection) if one.campaign_id == campaign_id]
+    found = [one for one in carried(connection) if one.campaign_id == campaign_id]
     if not found:
         return None
-    one, had = found[-1]  # the first carried, should two logs have had the same id
+    one = found[0]  # the first carried, should two logs have had the same id
+    query = select(func.count()).where(carried_message.c.origin == one.origin, carried_message.c.campaign_id == campaign_id)
+    had = int(connection.scalar(query) or 0)
     url = one.origin if "://" in one.origin else f"sqlite:///{one.origin}"
     words = (
         f"{campaign_id} was sent from {one.origin}, not from this delivery log: mailer carry-over brought over only who "
