@@ -297,3 +297,22 @@ def test_a_forgotten_journalist_who_asked_the_new_log_to_mail_her_again_is_not_f
     assert "ana@daily.example: suppressed there, but taken off this log's list since: left off it." in words, words
     contact = said(mailer("contact", "ana@daily.example"))
     assert "Suppressed: no" in contact, contact
+
+
+@pytest.mark.sqlite_only
+def test_a_team_log_that_took_every_carried_suppression_off_its_list_is_not_refused_for_holding_none(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """The old log held one suppression, Zoe's unsubscribe, and no live send; the office carried it over, then Zoe asked to
+    get the releases again and the team's log took her off its list. Its first live send was refused "holds 1 suppressed
+    address that this delivery log does not know of", though it was carried, and carry-over run again (leaving her off,
+    rightly) changed nothing: no send could go out until some other address was suppressed. It goes out now, to her too."""
+    office_move = moved(tmp_path, standin, new_db_url())
+    assert mailer("suppressions", "add", "zoe@left.example", "--reason", "unsubscribed").exit_code == 0
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    assert mailer("suppressions", "remove", "zoe@left.example", "--reason", "asked to be mailed again").exit_code == 0
+    (tmp_path / "lists" / "beat.csv").write_text(BEAT + "zoe@left.example,Zoe,Left\n", encoding="utf-8")
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0, sent.output
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example", "cleo@herald.example", "zoe@left.example"]

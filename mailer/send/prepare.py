@@ -310,6 +310,12 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         outgrown = carried.outgrown(connection, origin, counts, lambda cid: earlier.went_out_to(path, cid))
     called_off = carried.cancelled_since(connection, str(path.resolve()), earlier.cancelled(path)) if live else []
     unsuppressed = bool(suppressed) and new_log and not connection.scalar(select(func.count()).select_from(suppression))
+    if unsuppressed:  # none here: unless this log took each off its list after that log suppressed it (carried, then lifted: carry28)
+        lifted: dict[str, datetime] = {}
+        for removal in suppression_store.removals(connection):  # newest first
+            lifted.setdefault(removal.email_key, removal.removed_at)
+        left = [key for key, at in earlier.suppressions_of(path).items() if key not in lifted or lifted[key] < at]
+        unsuppressed, suppressed = bool(left), len(left)
     since = carried.last_carried(connection, str(path.resolve())) if suppressed and not unsuppressed else None
     if since is not None:  # suppressed there after the carry-over (a colleague still on it): review 27b
         later = earlier.suppressed_since(path, since)

@@ -19,7 +19,17 @@ from typing import Any
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["cancelled", "check", "holds_address", "left_behind", "live_sends", "suppressed_since", "went_out", "went_out_to"]
+__all__ = [
+    "cancelled",
+    "check",
+    "holds_address",
+    "left_behind",
+    "live_sends",
+    "suppressed_since",
+    "suppressions_of",
+    "went_out",
+    "went_out_to",
+]
 
 _SQLITE = "sqlite:///"
 
@@ -152,6 +162,23 @@ def suppressed_since(path: Path, since: datetime, *, reason: str | None = None) 
             return set(connection.scalars(query))
     except SQLAlchemyError:
         return set()
+    finally:
+        engine.dispose()
+
+
+def suppressions_of(path: Path) -> dict[str, datetime]:
+    """Every address the SQLite log at ``path`` suppresses, with since when (read only); empty when it cannot be read."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mailer.store.schema import suppression
+
+    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
+    try:
+        with engine.connect() as connection:
+            return {key: at for key, at in connection.execute(select(suppression.c.email_key, suppression.c.created_at))}
+    except SQLAlchemyError:
+        return {}
     finally:
         engine.dispose()
 
