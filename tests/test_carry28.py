@@ -316,3 +316,25 @@ def test_a_team_log_that_took_every_carried_suppression_off_its_list_is_not_refu
     sent = mailer(*SEND)
     assert sent.exit_code == 0, sent.output
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example", "cleo@herald.example", "zoe@left.example"]
+
+
+@pytest.mark.sqlite_only
+def test_a_bounce_added_to_an_old_log_of_suppressions_only_after_its_carry_over_refuses_the_new_logs_send(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """The old log held suppressions and no live send (the office had only tested); it was carried over. A colleague still on
+    it then added Cleo's bounce there. With no campaign carried, the team's log had no time of the carry-over to compare
+    with, so its send mailed Cleo. It is refused until carry-over runs again, as after a carry-over of live sends."""
+    office_move = moved(tmp_path, standin, new_db_url())
+    assert mailer("suppressions", "add", "zoe@left.example", "--reason", "unsubscribed").exit_code == 0
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    office_move.to_old()
+    assert mailer("suppressions", "add", "cleo@herald.example", "--reason", "bounced").exit_code == 0
+    office_move.to_team()
+    refused = mailer(*SEND)
+    assert refused.exit_code == 1 and not mailed(standin), refused.output
+    assert "holds 1 suppressed address that this delivery log" in said(refused), refused.output
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0 and sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], sent.output

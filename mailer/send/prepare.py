@@ -310,12 +310,6 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         outgrown = carried.outgrown(connection, origin, counts, lambda cid: earlier.went_out_to(path, cid))
     called_off = carried.cancelled_since(connection, str(path.resolve()), earlier.cancelled(path)) if live else []
     unsuppressed = bool(suppressed) and new_log and not connection.scalar(select(func.count()).select_from(suppression))
-    if unsuppressed:  # none here: unless this log took each off its list after that log suppressed it (carried, then lifted: carry28)
-        lifted: dict[str, datetime] = {}
-        for removal in suppression_store.removals(connection):  # newest first
-            lifted.setdefault(removal.email_key, removal.removed_at)
-        left = [key for key, at in earlier.suppressions_of(path).items() if key not in lifted or lifted[key] < at]
-        unsuppressed, suppressed = bool(left), len(left)
     since = carried.last_carried(connection, str(path.resolve())) if suppressed and not unsuppressed else None
     if since is not None:  # suppressed there after the carry-over (a colleague still on it): review 27b
         later = earlier.suppressed_since(path, since)
@@ -323,6 +317,8 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
             set(connection.scalars(select(suppression.c.email_key).where(suppression.c.email_key.in_(list(later))))) if later else set()
         )
         unsuppressed, suppressed = bool(later), len(later)
+    elif suppressed:  # no carried campaign dates a carry-over (that log sent none): its suppressions one by one (carry28)
+        unsuppressed, suppressed = _unknown_suppressions(connection, path, first=unsuppressed)
     if not uncarried and not outgrown and not unsuppressed and not called_off:
         return None
     hint = f"Carry them over first: mailer carry-over {shlex.quote(str(path))}, and send again. If that log is not your office's any more, "
@@ -362,6 +358,31 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         f"again {' and '.join(whom)}.{' ' + off if off else ''}",
         hint=hint,
     )
+
+
+def _unknown_suppressions(connection: Connection, path: Path, *, first: bool) -> tuple[bool, int]:
+    """Whether the earlier log at ``path`` suppresses addresses this log does not know of, and how many: neither
+    suppressed here nor taken off this list since that log suppressed them (carried, then lifted: she asked to be
+    mailed again). Asked for this log's first live send while it holds no suppression (``first``), and once some of
+    that log's are here (it was carried): a bounce added there since must come over too (carry28: with no
+    campaign carried, nothing said when, and the team's log mailed her)."""
+    from sqlalchemy import select
+
+    from mailer.store import earlier
+    from mailer.store.bulk import chunks
+    from mailer.store.schema import suppression
+
+    theirs = earlier.suppressions_of(path)
+    held: set[str] = set()
+    for chunk in chunks(list(theirs), 500):
+        held.update(connection.scalars(select(suppression.c.email_key).where(suppression.c.email_key.in_(chunk))))
+    if not first and not held:  # never carried here: an office's own old file, as before (the first send's check)
+        return False, 0
+    lifted: dict[str, datetime] = {}
+    for removal in suppression_store.removals(connection):  # newest first
+        lifted.setdefault(removal.email_key, removal.removed_at)
+    left = [key for key, at in theirs.items() if key not in held and (key not in lifted or lifted[key] < at)]
+    return bool(left), len(left)
 
 
 def _forgotten_behind(connection: Connection, config: Config, engine: Engine) -> list[str]:
