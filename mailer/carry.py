@@ -147,10 +147,17 @@ def _lifted_since(connection: Connection, suppressions: list[Suppression]) -> se
     carry-over then said to erase her data)."""
     from mailer.store import suppressions as suppression_store
 
-    latest: dict[str, datetime] = {}
+    latest: dict[str, tuple[datetime, str]] = {}
     for removal in suppression_store.removals(connection):  # newest first
-        latest.setdefault(removal.email_key, removal.removed_at)
-    return {entry.email_key for entry in suppressions if entry.email_key in latest and latest[entry.email_key] >= entry.created_at}
+        latest.setdefault(removal.email_key, (removal.removed_at, removal.previous_reason))
+    return {
+        entry.email_key
+        for entry in suppressions
+        if entry.email_key in latest
+        and latest[entry.email_key][0] >= entry.created_at
+        # A forgetting is lifted only by name (`--forgotten`), never by a bounce taken off here (carry28).
+        and (entry.reason != "forgotten" or latest[entry.email_key][1] == "forgotten")
+    }
 
 
 def cancelled_ids(connection: Connection) -> set[str]:

@@ -338,3 +338,25 @@ def test_a_bounce_added_to_an_old_log_of_suppressions_only_after_its_carry_over_
     assert mailer("carry-over", "out/mailer.db").exit_code == 0
     sent = mailer(*SEND)
     assert sent.exit_code == 0 and sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], sent.output
+
+
+@pytest.mark.sqlite_only
+def test_a_bounce_lifted_on_the_team_log_does_not_lift_a_forgetting_the_old_log_made(
+    tmp_path: Path, standin: Any, new_db_url: Any, database: str
+) -> None:
+    """Ana bounced in the old log, which was carried over. Then a colleague still on the old log forgot her at her request;
+    later, not knowing that, the team took her bounce off its list. Only `suppressions remove --forgotten` lifts a
+    forgetting: the next carry-over brings it over, and she is not mailed."""
+    office_move = moved(tmp_path, standin, new_db_url())
+    assert mailer("suppressions", "add", "ana@daily.example", "--reason", "bounced").exit_code == 0
+    assert mailer("suppressions", "add", "zoe@left.example", "--reason", "unsubscribed").exit_code == 0
+    office_move.to_team()
+    assert mailer("carry-over", "out/mailer.db").exit_code == 0
+    office_move.to_old()
+    assert mailer("forget", "ana@daily.example", "--yes").exit_code == 0
+    office_move.to_team()
+    assert mailer("suppressions", "remove", "ana@daily.example", "--reason", "mail server fixed").exit_code == 0
+    again = mailer("carry-over", "out/mailer.db")
+    assert again.exit_code == 0 and "ana@daily.example: suppressed there" not in again.output, again.output
+    sent = mailer(*SEND)
+    assert sent.exit_code == 0 and sorted(mailed(standin)) == ["ben@gazette.example", "cleo@herald.example"], sent.output
