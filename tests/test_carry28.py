@@ -167,8 +167,9 @@ def test_campaigns_contact_status_and_follow_ups_on_the_new_log_tell_of_the_camp
     as_json = mailer("contact", "ana@daily.example", "--json")
     import json
 
-    carried = json.loads(as_json.stdout)["carried"]
-    assert [(c["campaign"], c["origin"]) for c in carried] == [(campaign_id, old)], carried
+    history = json.loads(as_json.stdout)
+    assert [(c["campaign"], c["origin"]) for c in history["carried"]] == [(campaign_id, old)], history
+    assert history["mailed"] is True and history["campaigns"] == [], history
 
     for command in (("status", campaign_id), ("report", campaign_id)):
         refused = mailer(*command)

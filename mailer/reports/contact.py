@@ -239,8 +239,10 @@ class History:
     @property
     def mailed(self) -> bool:
         """Whether a campaign (live or test) went to the address: one that did not skip it, nor was cancelled
-        (nor sent to SendGrid's sandbox, which delivers nothing)."""
-        return any(s.state not in (MessageState.SKIPPED.value, CANCELLED) and s.mode != SANDBOX for s in self.sendings)
+        (nor sent to SendGrid's sandbox, which delivers nothing); or one an old log sent, carried over into this one."""
+        return bool(self.carried) or any(
+            s.state not in (MessageState.SKIPPED.value, CANCELLED) and s.mode != SANDBOX for s in self.sendings
+        )
 
     @property
     def name(self) -> str:
