@@ -52,6 +52,9 @@ class CarryOver:
     campaigns: tuple[CarriedCampaign, ...]
     withdrawn: tuple[str, ...] = ()  # carried before, since cancelled there (nobody had them): taken out of this log
     lifted: tuple[str, ...] = ()  # suppressed there, but taken off this log's list since: not carried
+    # Forgotten there (`mailer forget`), yet this log's own sends still hold their data: (address, message rows,
+    # campaigns). Carry-over erases only what it carried; `mailer forget ADDRESS` here erases the rest (carry28).
+    still_here: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
 
 
 def source_url(source: str | Path) -> tuple[str, str]:
@@ -108,6 +111,7 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
             campaigns = carried.of_log(reading, origin)
             called_off = cancelled_ids(reading)
         keys_before = set()
+        still_here: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
         with engine.begin() as connection:
             # Taken off this log's list (`mailer suppressions remove`: she asked to be mailed again) after the old
             # log suppressed her: the newer word stands, and a second carry-over does not put her back (review 27b).
@@ -117,9 +121,10 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
             keys_before = {key for key in suppression_store.reasons(connection) if key in wanted}
             added = suppression_store.insert(connection, suppressions)
             # Forgotten there (since an earlier run, by a colleague still on it): nothing of them stays here either (review 27b).
-            for entry in suppressions:
-                if entry.reason == "forgotten":
-                    carried.erase_address(connection, entry.email_key)
+            forgotten = [entry.email_key for entry in suppressions if entry.reason == "forgotten"]
+            for key in forgotten:
+                carried.erase_address(connection, key)
+            still_here = carried.own_rows(connection, forgotten)
         new_keys = tuple(sorted(wanted - keys_before)) if added else ()
         done = []
         for found, own in campaigns:
@@ -132,21 +137,26 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
             carried.withdraw(connection, origin, withdrawn)
     finally:
         old.dispose()
-    return CarryOver(origin, len(wanted), added, new_keys, tuple(done), tuple(withdrawn), tuple(sorted(lifted)))
+    return CarryOver(origin, len(wanted), added, new_keys, tuple(done), tuple(withdrawn), tuple(sorted(lifted)), still_here)
 
 
 def _lifted_since(connection: Connection, suppressions: list[Suppression]) -> set[str]:
     """The addresses of ``suppressions`` (the old log's) that this log took off its list after the old
-    log suppressed them; never a forgotten address (`mailer forget` is for good)."""
+    log suppressed them. A forgotten one too: taking her off needs `suppressions remove --forgotten`, her
+    own request to be mailed again, newer than the forgetting (carry28: the old word put her back, and
+    carry-over then said to erase her data)."""
     from mailer.store import suppressions as suppression_store
 
-    latest: dict[str, datetime] = {}
+    latest: dict[str, tuple[datetime, str]] = {}
     for removal in suppression_store.removals(connection):  # newest first
-        latest.setdefault(removal.email_key, removal.removed_at)
+        latest.setdefault(removal.email_key, (removal.removed_at, removal.previous_reason))
     return {
         entry.email_key
         for entry in suppressions
-        if entry.reason != "forgotten" and entry.email_key in latest and latest[entry.email_key] >= entry.created_at
+        if entry.email_key in latest
+        and latest[entry.email_key][0] >= entry.created_at
+        # A forgetting is lifted only by name (`--forgotten`), never by a bounce taken off here (carry28).
+        and (entry.reason != "forgotten" or latest[entry.email_key][1] == "forgotten")
     }
 
 

@@ -95,6 +95,8 @@ class Forgotten:
     # Per campaign, her filter values taken out of its --where/--tag and skip reasons (her surname in
     # "last_name is not Quistgaard"): a dry run's skipped.csv loses them too (``erase_files``).
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Rows of who had which release, carried over from an old log (`mailer carry-over`), that named them.
+    carried: int = 0
 
 
 FOLD_BACK_WAIT = 5.0  # seconds forget waits for another process's reads and writes to end before folding the log back
@@ -154,7 +156,7 @@ def forget(
             events = event_store.erase_address(connection, key, [message_id for message_id, _ in erased])
             suppression_store.erase_removals(connection, key)  # and entries kept under another spelling (a name)
             quarantine_store.erase_address(connection, key)  # unreadable events that named them (review 9b)
-            carried.erase_address(connection, key)  # who an old log sent which release (`mailer carry-over`)
+            moved = carried.erase_address(connection, key)  # who an old log sent which release (`mailer carry-over`)
             # Test sends made `--as` them: the campaign names them, and each colleague's row holds their fields (review 12a #5).
             proofs = message_store.erase_proofs(connection, campaign_store.erase_address(connection, key))
             # A --where or --tag that chose her by her own values (her name: review 14 #10), and the skip reasons quoting it.
@@ -181,6 +183,7 @@ def forget(
         log_files=folded,
         on_its_way=tuple(on_its_way),
         values=values,
+        carried=moved,
     )
 
 
@@ -200,6 +203,9 @@ class Erasure:
     # Folders the log noted a dry run or `mailer show` writing to that are not on this computer (a
     # colleague's, sharing the log, or deleted since): their files were not looked at (newcomer 20b #3).
     elsewhere: tuple[Path, ...] = ()
+    # The log this office used before (its out/mailer.db, or the user data folder's), carried into this one,
+    # when it still holds the address: `mailer carry-over` never changes it, so it is not erased there (carry28).
+    earlier_log: Path | None = None
 
     @property
     def found_nowhere(self) -> bool:
@@ -207,7 +213,7 @@ class Erasure:
         them (a typo, most likely; the address is suppressed all the same)."""
         done = self.forgotten
         pages = self.pages.deleted or self.pages.left or self.pages.not_found or self.pages.changed or self.pages.replaced
-        return not (done.messages or done.events or done.mentions or done.previous_suppression or self.lists or pages)
+        return not (done.messages or done.events or done.mentions or done.carried or done.previous_suppression or self.lists or pages)
 
 
 @in_words
@@ -266,7 +272,16 @@ def erase(
         lists=tuple(lists_naming(done.address, logged)),
         reports=tuple(path for folder in report_folders for path in exports_mentioning(done.address, folder)),
         elsewhere=elsewhere,
+        earlier_log=_earlier_holding(engine, config, done.address),
     )
+
+
+def _earlier_holding(engine: Engine, config: Config, address: str) -> Path | None:
+    """The log this office used before (``store.earlier.left_behind``) when it still holds ``address``."""
+    from mailer.store import earlier
+
+    found = earlier.left_behind(config, engine.url.render_as_string(hide_password=False))
+    return found[0] if found is not None and earlier.holds_address(found[0], address) else None
 
 
 def exports_mentioning(address: str, folder: Path) -> list[Path]:

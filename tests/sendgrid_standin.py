@@ -363,6 +363,8 @@ class SendGridStandIn:
         headers = dict(script.headers)
         if script.reset_in is not None:  # from the answer's moment: a slow client start must not use up the wait
             headers["X-RateLimit-Reset"] = str(math.ceil(self.clock() + script.reset_in))
+        if isinstance(body, bytes):  # not SendGrid's JSON: a proxy's page (its Content-Type in ``headers``)
+            return Response(body, status_code=script.status or 500, headers=headers)
         return JSONResponse(body, status_code=script.status or 500, headers=headers)
 
     async def _admit(self, request: Request) -> tuple[Recorded, Response | None]:

@@ -52,7 +52,8 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
     the content's fingerprint, how many recipients were accepted (written, for a dry run)
     and, for live sends, delivered, opened by people (Apple Mail's pre-fetch left out) and
     bounced. The newest 20 unless --limit says
-    otherwise; the line under the table says how many older ones there are.
+    otherwise; the line under the table says how many older ones there are. Below it, the live
+    sends carried over from an old log (mailer carry-over), with that log's path.
 
     \b
     Example:
@@ -61,7 +62,6 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
         mailer campaigns --json
     """
     from mailer import reports
-    from mailer.store import campaigns
 
     if as_json:
         output.start_json()  # an error becomes the JSON error document too (review 8)
@@ -70,9 +70,47 @@ def campaigns_command(app: AppContext, limit: int | None, as_json: bool) -> None
     if as_json:
         output.print_json(rows)
         return
-    if not rows:
+    from mailer.store import carried
+
+    with app.engine.connect() as connection:
+        moved = carried.listed(connection, shown)
+        older_moved = carried.count(connection) - len(moved)
+    if not rows and not moved:
         output.say("No campaigns yet. Start with: mailer send RELEASE --list FILE --dry-run")
         return
+    if rows:
+        _own_table(app, rows, shown)
+    if moved:
+        _carried(moved, older_moved, zone=app.config.reports.time_zone)
+
+
+def _carried(listed: list[tuple[Any, int]], older: int, *, zone: str | None) -> None:
+    """The campaigns carried over from an old log (`mailer carry-over`), newest first, per log: their id,
+    when they were made, how many journalists had them, their subject (carry28: the team's log listed none)."""
+    from zoneinfo import ZoneInfo
+
+    for origin in dict.fromkeys(one.origin for one, _ in listed):
+        output.say("")
+        output.say(
+            f"Carried over from {origin} (mailer carry-over): who had each of its live sends, so that a send of the same "
+            "release from here skips them; their state and events are in that log."
+        )
+        for one, had in listed:
+            if one.origin == origin:
+                created = one.created_at.astimezone(ZoneInfo(zone) if zone else UTC)
+                output.say(
+                    output.one_line(
+                        f"  {one.campaign_id}  {created:%Y-%m-%d %H:%M} {zone or 'UTC'}  {counted(had, 'journalist')} had it  {shown_subject(one.subject)}"
+                    )
+                )
+    if older:
+        output.hint(f"{older:,} older carried campaign{'s' if older != 1 else ''} not shown: --limit 0 shows all.")
+
+
+def _own_table(app: AppContext, rows: list[dict[str, Any]], shown: int | None) -> None:
+    """The table of this log's own campaigns, with the line of how many older ones it leaves out."""
+    from mailer.store import campaigns
+
     # "opened by people", as the report names the figure (review 18r #5: headed "opened", it read
     # 0 beside the report's "Opened (all, unique) 1" when Apple's pre-fetch was the only open).
     # When each was made on the office's clock, as the reports' columns say times (office 27: "created

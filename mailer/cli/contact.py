@@ -99,7 +99,7 @@ def _print(found: History, *, zone: str | None = None) -> None:
     shown = found.address  # normalized: a duplicate row's capitals are not the address (nc9)
     who = ", ".join(part for part in (found.name, found.outlet) if part)
     _say(f"{shown}: {who}" if who else shown)
-    if not found.sendings:
+    if not found.sendings and not found.carried:
         _say(f"No campaign in the delivery log was sent to {found.address}.")
     if found.unwritten:  # review 19r: "No campaign ... Check the spelling" of a journalist whose row was still to come
         plans = ", ".join(found.unwritten)
@@ -119,8 +119,9 @@ def _print(found: History, *, zone: str | None = None) -> None:
     for lifted in found.lifted:
         _say(f"Taken off the suppression list {_when(lifted.at)} (was {lifted.was}): {lifted.note}")
     if not found.sendings:
-        if entry is None and not found.unwritten:
+        if entry is None and not found.unwritten and not found.carried:
             _say("Check the spelling; `mailer suppressions list` and `mailer campaigns` show what the log holds.")
+        _print_carried(found, zone=zone)
         return
     _say(f"Lists:      {', '.join(found.lists) if found.lists else '(none recorded)'}")
     if found.fields:  # "what do you hold on me?": the list row's every field, not the name and outlet alone (newcomer 22 #2)
@@ -162,6 +163,31 @@ def _print(found: History, *, zone: str | None = None) -> None:
             _say(f"  From:     follow-up of {s.follow_up_of}" + (f" ({_row(s.source)})" if s.source else ""))
         elif s.source:
             _say(f"  From:     {_row(s.source)}")
+
+    _print_carried(found, zone=zone)
+
+
+_CARRIED_STATES = {
+    "accepted": "sent",
+    "sending": "sent (SendGrid's answer was never logged there)",
+    "unknown": "sent (of unknown fate there)",
+}
+
+
+def _print_carried(found: History, *, zone: str | None = None) -> None:
+    """The campaigns an old log sent the address, carried over into this one (`mailer carry-over`), per log (carry28)."""
+    for origin in dict.fromkeys(c.origin for c in found.carried):
+        theirs = [c for c in found.carried if c.origin == origin]
+        _say("")
+        _say(
+            f"{len(theirs)} campaign{'s' if len(theirs) != 1 else ''} sent from {origin}, carried over into this log: who had "
+            "which release; its opens, clicks and bounces are in that log."
+        )
+        for c in theirs:
+            _say("")
+            _say(f"{_at(c.created_at, zone)}  {c.campaign_id}  (carried over)")
+            _say(f"  Subject:  {shown_subject(c.subject)}")
+            _say(f"  Outcome:  {_CARRIED_STATES.get(c.state, c.state)}")
 
 
 def _row(source: str) -> str:

@@ -484,6 +484,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
         f"Erased {done.address} from {done.messages} message row{'s' if done.messages != 1 else ''} "
         f"in {campaigns} campaign{'s' if campaigns != 1 else ''} and from {done.events} event{'s' if done.events != 1 else ''}."
     )
+    if done.carried:  # who an old log sent which release (`mailer carry-over`)
+        output.say(f"Erased it from {counted(done.carried, 'row')} of who had which release, carried over from an old log.")
     if done.mentions:  # review 12a #11: a refused request's error quoted the address on other journalists' rows
         output.say(
             f'Replaced the address with "(forgotten)" where {done.mentions} other row{"s" if done.mentions != 1 else ""} '
@@ -530,6 +532,13 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
             f"{listed} still {verb} this address: every send from {them} skips it (logged without the journalist's data). "
             "Remove it there if you can."
         )
+    if erasure.earlier_log is not None:  # carry-over never changes the old log: she is still there (carry28)
+        old = erasure.earlier_log
+        output.warn(
+            f"{old}, the log this office used before, still holds {done.address}: carry-over never changes it, so it was "
+            f"not erased there. To erase it there too, copy mailer.toml to old.toml in the same folder, with "
+            f'[database] url = "sqlite:///{old}", then: mailer --config old.toml forget {done.address} --yes'
+        )
     for folder, in_folder in erasure.folders:
         _say_erased_files(folder, in_folder)
     if erasure.elsewhere:  # newcomer 20b #3: a colleague's dry runs, silently left holding the journalist
@@ -575,6 +584,8 @@ def forget_command(app: AppContext, email: str, yes: bool, as_json: bool) -> Non
                 "report_files": [str(path) for path in left],
                 "folders_not_here": [str(path) for path in erasure.elsewhere],
                 "list_files": [str(path) for path in named],
+                "carried_rows": done.carried,
+                "earlier_log": None if erasure.earlier_log is None else str(erasure.earlier_log),
             }
         )
 

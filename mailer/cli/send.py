@@ -413,7 +413,7 @@ def resume_command(app: AppContext, campaign_id: str, resend_unknown: bool, retr
         output.start_json()
     campaign_id = app.campaign_id(campaign_id)
     parts_written(app, campaign_id)
-    where = status.status(app.engine, campaign_id, rehearse=False, config=app.config)  # it rehearses below, with its flags
+    where = status.status(app.engine, campaign_id, rehearse=False, config=app.config, command="resume")  # it rehearses below
     left = 0
     rehearsal = None
     campaign.check_resumable(

@@ -370,6 +370,13 @@ def carry_over_command(app: AppContext, old_log: str) -> None:
         output.say(f"  {lifted}: suppressed there, but taken off this log's list since: left off it.")
     for withdrawn in done.withdrawn:
         output.say(f"  {withdrawn} was cancelled there: taken out of this log (a send of its release from here mails its journalists).")
+    for address, rows, campaign_ids in done.still_here:  # carry-over erased only what it carried (carry28)
+        shown = ", ".join(campaign_ids[:3]) + (", ..." if len(campaign_ids) > 3 else "")
+        output.warn(
+            f"{address} was forgotten there (mailer forget): their carried rows are erased here, and this log never mails them; "
+            f"but this log's own sends still hold their data ({counted(rows, 'message row')} in "
+            f"{counted(len(campaign_ids), 'campaign')}: {shown}). To erase them here too: mailer forget {address} --yes"
+        )
     for one in done.campaigns:
         if one.waiting:
             output.warn(

@@ -42,13 +42,14 @@ from mailer.models import (
 SANDBOX = "sandbox"  # Sending.mode of a campaign sent to SendGrid's sandbox
 from mailer.reports.figures import which_first
 from mailer.store import campaigns as campaign_store
+from mailer.store import carried as carried_store
 from mailer.store import clock, event_reports, plan_parts
 from mailer.store import messages as message_store
 from mailer.store import suppressions as suppression_store
 from mailer.store.failures import in_words
 from mailer.store.messages import AddressRow
 
-__all__ = ["Bounce", "History", "Sending", "history"]
+__all__ = ["Bounce", "CarriedSending", "History", "Sending", "history"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,28 @@ class Lifted:
 
 
 @dataclass(frozen=True, slots=True)
+class CarriedSending:
+    """A campaign another delivery log sent the address, carried over into this one (`mailer carry-over`)."""
+
+    campaign_id: str
+    origin: str  # that log: an SQLite file's path, or its URL without password
+    subject: str
+    created_at: datetime
+    language: str | None
+    state: str  # there: sending, accepted or unknown
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign_id,
+            "origin": self.origin,
+            "subject": shown_subject(self.subject),
+            "created": _iso(self.created_at),
+            "language": self.language,
+            "state": self.state,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class History:
     """Everything the log knows about one address; ``sendings`` newest first."""
 
@@ -209,12 +232,17 @@ class History:
     # Campaigns whose plan is not all in the log yet (store/plan_parts.py: a send under way writing
     # it, or a log this user may only read): the address may be among their rows still to come.
     unwritten: tuple[str, ...] = ()
+    # Campaigns an old log sent them, carried over into this one (`mailer carry-over`), newest first:
+    # who had which release, not their opens or bounces, which stay in that log (carry28).
+    carried: tuple[CarriedSending, ...] = ()
 
     @property
     def mailed(self) -> bool:
         """Whether a campaign (live or test) went to the address: one that did not skip it, nor was cancelled
-        (nor sent to SendGrid's sandbox, which delivers nothing)."""
-        return any(s.state not in (MessageState.SKIPPED.value, CANCELLED) and s.mode != SANDBOX for s in self.sendings)
+        (nor sent to SendGrid's sandbox, which delivers nothing); or one an old log sent, carried over into this one."""
+        return bool(self.carried) or any(
+            s.state not in (MessageState.SKIPPED.value, CANCELLED) and s.mode != SANDBOX for s in self.sendings
+        )
 
     @property
     def name(self) -> str:
@@ -287,6 +315,7 @@ class History:
                 SANDBOX: sum(s.mode == SANDBOX for s in self.sendings),
             },
             "campaigns": [_sending_dict(s) for s in self.sendings],
+            "carried": [c.as_dict() for c in self.carried],
         }
 
 
@@ -345,6 +374,10 @@ def history(
         driven = campaign_store.driven(connection, sending, now=now) if sending else set()
         entry = next((found for key in (email_key, *also) if (found := suppression_store.find(connection, key))), None)
         lifted = suppression_store.removals(connection, email_key)
+        moved = [
+            CarriedSending(one.campaign_id, one.origin, one.subject, one.created_at, language, state)
+            for one, language, state in carried_store.for_address(connection, email_key)
+        ]
         skips = set()
         if entry is not None:  # of its sends that stopped before mailing it, those a resume skips (review 16r #9)
             for row in chosen:
@@ -387,6 +420,7 @@ def history(
         suppression=None if entry is None else Suppressed(str(entry.reason), entry.source, entry.created_at, entry.note),
         lifted=tuple(Lifted(r.previous_reason, r.note, r.removed_at) for r in lifted),
         unwritten=tuple(campaign_id for campaign_id in unwritten if campaign_id not in {s.campaign_id for s in sendings}),
+        carried=tuple(moved),
     )
 
 

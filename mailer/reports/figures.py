@@ -40,7 +40,7 @@ from mailer.models import (
 from mailer.reports.kinds import KINDS
 from mailer.reports.reach import Reach, reach
 from mailer.store import campaigns as campaign_store
-from mailer.store import clock, plan_parts, snapshot
+from mailer.store import carried, clock, plan_parts, snapshot
 from mailer.store import event_reports as event_store
 from mailer.store import follow_ups as follow_up_store
 from mailer.store import messages as message_store
@@ -338,6 +338,11 @@ def find_campaign(engine: Engine, campaign_id: str) -> Campaign:
     with engine.connect() as connection:
         info = campaign_store.get(connection, campaign_id)
         hint = campaign_store.unknown_id_hint(connection, campaign_id) if info is None else ""
+        moved = carried.sent_elsewhere(connection, campaign_id) if info is None else None
+    if moved is not None:  # carried over from the office's old log: its events are there (carry28)
+        raise ReportError(
+            f"{moved[0]}. Its report is made from that log's events.", hint=carried.elsewhere_hint(moved[1], f"report {campaign_id}")
+        )
     if info is None:
         raise ReportError(f'No campaign "{campaign_id}" in the delivery log.', hint=hint)
     if info.mode != Mode.LIVE:

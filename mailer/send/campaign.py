@@ -477,7 +477,7 @@ def resume(
     file changed since it started, or a campaign another process is sending.
     """
     with engine.connect() as connection:
-        found = find(connection, campaign_id)
+        found = find(connection, campaign_id, command="resume")
     check_resumable(config, found, now=utcnow(engine))
     kept_out: dict[str, int] = {}
     versions = sent_versions(config, found, engine)
@@ -642,7 +642,7 @@ def cancel(
     one that stopped (``_call_off``): of a scheduled send stopped half-way, after its time, the
     journalists never handed to SendGrid. Raises SendError otherwise."""
     with engine.connect() as connection:
-        found = find(connection, campaign_id)
+        found = find(connection, campaign_id, command="cancel")
         counts = messages.counts(connection, campaign_id)
         handed = messages.handed_over(connection, campaign_id, counts)
         in_flight = messages.planned_in(connection, campaign_id, campaigns.in_flight(connection, campaign_id))

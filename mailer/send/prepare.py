@@ -41,6 +41,7 @@ from mailer.models import (
     RejectedRow,
     RejectReason,
     Rendered,
+    SuppressionReason,
     suppressed_apart,
     texts,
 )
@@ -171,6 +172,7 @@ def prepare_send(
         # Suppressions do not end it: `mailer suppressions sync` fills a new log's list from SendGrid, not its sends (review 17y).
         new_log = mode is Mode.LIVE and not campaigns.count(connection, mode=Mode.LIVE)
         left_behind = _left_behind(connection, config, engine, new_log=new_log) if mode is Mode.LIVE else None
+        forgotten_behind = _forgotten_behind(connection, config, engine) if mode is Mode.LIVE else []
         moved_in = new_log and bool(carried.carried(connection))  # an old log carried over: this one knows who had what
     the_plan, warnings, questions = planned.plan, planned.warnings, planned.questions
     if new_log and not moved_in:
@@ -178,6 +180,7 @@ def prepare_send(
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
     warnings.extend(_dated_before_delivery(release_path, scheduled))
+    warnings.extend(forgotten_behind)
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
@@ -299,11 +302,12 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         return None
     path, suppressed, live = found
     uncarried = carried.missing(connection, earlier.live_sends(path)) if live else []
+    outgrown: list[str] = []
     if live:  # carried, then resumed from that log (or still sending as it was carried): review 27b
         origin = str(path.resolve())  # as `mailer carry-over` names it
         here = {one.campaign_id for one in carried.carried(connection) if one.origin == origin and one.campaign_id not in uncarried}
         counts = earlier.went_out(path, sorted(here))
-        uncarried += carried.outgrown(connection, origin, counts, lambda cid: earlier.went_out_to(path, cid))
+        outgrown = carried.outgrown(connection, origin, counts, lambda cid: earlier.went_out_to(path, cid))
     called_off = carried.cancelled_since(connection, str(path.resolve()), earlier.cancelled(path)) if live else []
     unsuppressed = bool(suppressed) and new_log and not connection.scalar(select(func.count()).select_from(suppression))
     since = carried.last_carried(connection, str(path.resolve())) if suppressed and not unsuppressed else None
@@ -313,7 +317,9 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
             set(connection.scalars(select(suppression.c.email_key).where(suppression.c.email_key.in_(list(later))))) if later else set()
         )
         unsuppressed, suppressed = bool(later), len(later)
-    if not uncarried and not unsuppressed and not called_off:
+    elif suppressed:  # no carried campaign dates a carry-over (that log sent none): its suppressions one by one (carry28)
+        unsuppressed, suppressed = _unknown_suppressions(connection, path, first=unsuppressed)
+    if not uncarried and not outgrown and not unsuppressed and not called_off:
         return None
     hint = f"Carry them over first: mailer carry-over {shlex.quote(str(path))}, and send again. If that log is not your office's any more, "
     hint += "move it out of the way."
@@ -325,7 +331,7 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
         if called_off
         else ""
     )
-    if not uncarried and not unsuppressed:
+    if not uncarried and not outgrown and not unsuppressed:
         return SendError(
             f"Nothing sent: {off}", hint=hint.replace("Carry them over first", "Carry that log over again (it takes them out)")
         )
@@ -333,15 +339,79 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
     if unsuppressed:
         held.append(counted(suppressed, "suppressed address", "suppressed addresses"))
         whom.append("journalists who bounced, unsubscribed or were forgotten")
-    if uncarried:
-        shown = ", ".join(uncarried[:3]) + (", ..." if len(uncarried) > 3 else "")
-        held.append(f"{counted(len(uncarried), 'live send')} ({shown})")
+    if uncarried or outgrown:
         whom.append(f"{'those' if unsuppressed else 'journalists'} who already had a release it sent")
+    if uncarried:
+        held.append(f"{counted(len(uncarried), 'live send')} ({_some(uncarried)})")
+    parts = [f"{' and '.join(held)} that this delivery log ({display_url(url)}) does not know of"] if held else []
+    if outgrown:  # carried, yet it knows only those the send had reached then (carry28: "does not know of" was wrong)
+        one = len(outgrown) == 1
+        parts.append(
+            f"{counted(len(outgrown), 'live send')} ({_some(outgrown)}) that went out to more journalists there after "
+            f"{'it was' if one else 'they were'} carried over into this delivery log"
+            + ("" if held else f" ({display_url(url)}), which does not know who had {'it' if one else 'them'} since")
+        )
+    if not held:
+        hint = hint.replace("Carry them over first", "Carry that log over again (it adds who had them since)")
     return SendError(
-        f"Nothing sent: {path}, the log this office used before, holds {' and '.join(held)} that this delivery log "
-        f"({display_url(url)}) does not know of: a send from it would mail again {' and '.join(whom)}.{' ' + off if off else ''}",
+        f"Nothing sent: {path}, the log this office used before, holds {', and '.join(parts)}: a send from it would mail "
+        f"again {' and '.join(whom)}.{' ' + off if off else ''}",
         hint=hint,
     )
+
+
+def _unknown_suppressions(connection: Connection, path: Path, *, first: bool) -> tuple[bool, int]:
+    """Whether the earlier log at ``path`` suppresses addresses this log does not know of, and how many: neither
+    suppressed here nor taken off this list since that log suppressed them (carried, then lifted: she asked to be
+    mailed again). Asked for this log's first live send while it holds no suppression (``first``), and once some of
+    that log's are here (it was carried): a bounce added there since must come over too (carry28: with no
+    campaign carried, nothing said when, and the team's log mailed her)."""
+    from sqlalchemy import select
+
+    from mailer.store import earlier
+    from mailer.store.bulk import chunks
+    from mailer.store.schema import suppression
+
+    theirs = earlier.suppressions_of(path)
+    held: set[str] = set()
+    for chunk in chunks(list(theirs), 500):
+        held.update(connection.scalars(select(suppression.c.email_key).where(suppression.c.email_key.in_(chunk))))
+    if not first and not held:  # never carried here: an office's own old file, as before (the first send's check)
+        return False, 0
+    lifted: dict[str, datetime] = {}
+    for removal in suppression_store.removals(connection):  # newest first
+        lifted.setdefault(removal.email_key, removal.removed_at)
+    left = [key for key, at in theirs.items() if key not in held and (key not in lifted or lifted[key] < at)]
+    return bool(left), len(left)
+
+
+def _forgotten_behind(connection: Connection, config: Config, engine: Engine) -> list[str]:
+    """The warning when this office's earlier log forgot journalists (`mailer forget`) after it was carried over
+    here, whom this log still holds among who had which release: already suppressed here (a bounce carried
+    before), they are not mailed, so no send is refused, and nothing else would ask for the carry-over that
+    erases them (carry28)."""
+    import shlex
+
+    from mailer.store import earlier
+
+    found = earlier.left_behind(config, engine.url.render_as_string(hide_password=False))
+    since = carried.last_carried(connection, str(found[0].resolve())) if found is not None and found[1] else None
+    if found is None or since is None:
+        return []
+    held = carried.holding(connection, earlier.suppressed_since(found[0], since, reason=SuppressionReason.FORGOTTEN.value))
+    if not held:
+        return []
+    words = (
+        f"{found[0]}, the log this office used before, forgot {counted(len(held), 'journalist')} since it was carried over into "
+        f"this delivery log (mailer forget), whom this log still holds among who had which release. Run mailer carry-over "
+        f"{shlex.quote(str(found[0]))} to erase them here too."
+    )
+    return [words]
+
+
+def _some(campaign_ids: list[str]) -> str:
+    """The first three of ``campaign_ids``, then "..." for the rest."""
+    return ", ".join(campaign_ids[:3]) + (", ..." if len(campaign_ids) > 3 else "")
 
 
 def _misspelt(contact_list: ContactList) -> list[str]:
@@ -1262,6 +1332,14 @@ def lists_not_here(original_id: str, unread: Sequence[str], *, resume: bool = Fa
 def _original(connection: Connection, campaign_id: str) -> campaigns.Campaign:
     """The campaign a follow-up follows: in the log, live, and not cancelled."""
     found = campaigns.get(connection, campaign_id)
+    moved = carried.sent_elsewhere(connection, campaign_id) if found is None else None
+    if moved is not None:  # carried over from the office's old log: who had it, no names nor events (carry28)
+        raise SendError(
+            f"Nothing sent: {moved[0]}. This log keeps neither their names and fields nor SendGrid's events (who opened, clicked, "
+            "bounced), so a follow-up from here cannot choose its journalists.",
+            hint=carried.elsewhere_hint(moved[1], f"send RELEASE --follow-up {campaign_id} --who WHO")
+            + ". Then run mailer carry-over here again, so this log knows who had the follow-up.",
+        )
     if found is None:
         raise SendError(
             f'No campaign "{campaign_id}" in the delivery log to follow up.', hint=campaigns.unknown_id_hint(connection, campaign_id)

@@ -48,6 +48,7 @@ class AlikeRefusals:
     # What SendGrid said -> the requests it refused with it (number -> how many journalists).
     seen: dict[Key, dict[int, int]] = field(default_factory=dict)
     stopped_on: Key | None = None  # what stopped the send
+    unlisted: bool = False  # it came without SendGrid's list of errors: most likely not SendGrid's answer (a proxy's page)
 
     def accepted(self) -> None:
         """A request was accepted: what was refused before is not refused to every request."""
@@ -69,7 +70,7 @@ class AlikeRefusals:
         refused = self.seen.setdefault(key, {})
         refused[number] = size
         if len(refused) >= STOP_AFTER and self.stopped_on is None:
-            self.stopped_on = key
+            self.stopped_on, self.unlisted = key, not error.errors
             return True
         return False
 
@@ -81,11 +82,27 @@ class AlikeRefusals:
         failed = sum(refused.values())
         said = "; ".join(f"{name}: {message}" if name else message for name, message in key)
         numbers = " and ".join(str(number) for number in sorted(refused))
+        stopped = "The send stopped: nobody else was mailed (a refused request mails nobody in it, and no more requests were sent)."
+        if self.unlisted:  # a proxy or another device answered in SendGrid's place: nothing in mailer.toml's [sender] to fix (carry28)
+            message = (
+                f"Requests {numbers} were refused alike: {said.rstrip('.')}. Most likely not SendGrid but a proxy or another "
+                "network device between this computer and SendGrid answered, and it would refuse every request of this "
+                f"send. {stopped}"
+            )
+            fix = (
+                "Check [sendgrid] api_url in mailer.toml (SendGrid's is https://api.sendgrid.com, https://api.eu.sendgrid.com for an EU account) and this "
+                "computer's proxy settings (the HTTPS_PROXY environment variable; at the office, ask IT whether a proxy or "
+                "firewall sits between this computer and SendGrid)"
+            )
+        else:
+            message = (
+                f"SendGrid refused requests {numbers} for the same reason, which is about the email as a whole, not any "
+                f"one journalist, so it would refuse every request of this send: {said.rstrip('.')}. {stopped}"
+            )
+            fix = f"Fix {_where(key)}"
         return SendError(
-            f"SendGrid refused requests {numbers} for the same reason, which is about the email as a whole, not any "
-            f"one journalist, so it would refuse every request of this send: {said.rstrip('.')}. The send stopped: "
-            "nobody else was mailed (a refused request mails nobody in it, and no more requests were sent).",
-            hint=f"Fix {_where(key)}. Then run: mailer resume {campaign_id} --retry-failed (it sends to everyone this "
+            message,
+            hint=f"{fix}. Then run: mailer resume {campaign_id} --retry-failed (it sends to everyone this "
             f"send has not reached, the {failed:,} journalists of the refused requests included, once each; a plain "
             f"mailer resume {campaign_id} sends to the others only, and leaves those {failed:,} failed).",
         )

@@ -81,7 +81,7 @@ def show(engine: Engine, campaign_id: str, *, contact: str | None = None, langua
     were kept, has no such version, or ``contact`` is not one of its recipients.
     """
     with engine.connect() as connection:
-        campaign = find(connection, campaign_id)
+        campaign = find(connection, campaign_id, command="show")
         version = _version(connection, campaign, language) if language else None
         # A named journalist is looked up whatever the version; --language alone picks the first of that version.
         row = messages.shown(connection, campaign_id, mailbox.key(contact) if contact else None, language=None if contact else version)

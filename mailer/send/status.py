@@ -59,26 +59,44 @@ class Status:
     cancelled_held: int | None = None
 
 
-def find(connection: Connection, campaign_id: str) -> Campaign:
-    """The campaign, or an error naming near ids: a mistyped id is the usual mistake."""
+def find(connection: Connection, campaign_id: str, *, command: str = "status") -> Campaign:
+    """The campaign, or an error naming near ids: a mistyped id is the usual mistake. One carried over from an
+    old log (`mailer carry-over`) is named as such, with how to run ``command`` (`mailer status`, `resume`) there."""
     found = campaigns.get(connection, campaign_id)
     if found is None:
+        from mailer.store import carried
+
+        moved = carried.sent_elsewhere(connection, campaign_id)
+        if moved is not None:  # carried over from the office's old log: not a typo (carry28)
+            again = " Then run mailer carry-over here again, so this log knows." if command in ("resume", "cancel") else ""
+            raise SendError(
+                f"{moved[0]}. Its state, errors and SendGrid's events are in that log.",
+                hint=carried.elsewhere_hint(moved[1], f"{command} {campaign_id}") + again,
+            )
         raise SendError(f'No campaign "{campaign_id}" in the delivery log.', hint=campaigns.unknown_id_hint(connection, campaign_id))
     return found
 
 
 @in_words
-def status(engine: Engine, campaign_id: str, *, now: datetime | None = None, rehearse: bool = True, config: Config | None = None) -> Status:
+def status(
+    engine: Engine,
+    campaign_id: str,
+    *,
+    now: datetime | None = None,
+    rehearse: bool = True,
+    config: Config | None = None,
+    command: str = "status",
+) -> Status:
     """Counts, skipped rows, errors and next steps of one campaign, as the log has them now;
     ``rehearse``: for a stopped live send, say whom a resume now would skip (``_what_a_resume_skips``),
     its lists read again (named from the ``config``'s folder, else from the current one). Given the ``config``, a cancelled send's step names the command that sends its release again (send/again.py).
 
     ``Status.counts``: journalists per message state (planned, sending, accepted, cancelled, failed,
     unknown, skipped); ``skipped``: per reason; ``next_steps``: what `mailer status` prints last.
-    Raises SendError for an id not in this log (the hint says where else it may be).
+    Raises SendError for an id not in this log (the hint says where else it may be, and how to run ``command`` there).
     """
     with snapshot(engine) as connection:  # one moment: a running send moves parts into the message table (review 19r #2)
-        campaign = find(connection, campaign_id)
+        campaign = find(connection, campaign_id, command=command)
         counts, errors = messages.tally(connection, campaign_id)
         # Journalists whose rows wait in parts (a send writing its plan, or one killed before it had): planned.
         counts[MessageState.PLANNED.value] = counts.get(MessageState.PLANNED.value, 0) + plan_parts.left(connection, campaign_id)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, delete, func, or_, select
 from mailer.models import MessageState
 from mailer.store import campaigns, messages, plan_parts, suppressions
 from mailer.store.bulk import chunks, insert_or_skip
-from mailer.store.schema import carried_campaign, carried_message
+from mailer.store.schema import carried_campaign, carried_message, message
 
 __all__ = [
     "Carried",
@@ -29,13 +29,20 @@ __all__ = [
     "by_label",
     "carried",
     "compared",
+    "count",
+    "elsewhere_hint",
     "erase_address",
+    "for_address",
+    "holding",
     "insert",
     "label",
+    "listed",
     "missing",
     "of_log",
     "outgrown",
+    "own_rows",
     "reached",
+    "sent_elsewhere",
 ]
 
 # The states of a row that went out (or may have): what is carried. `planned` rows did not.
@@ -279,9 +286,78 @@ def by_label(connection: Connection, labels: Collection[str]) -> dict[str, Carri
     return {row.label: row for row in carried(connection) if row.label in labels}
 
 
+def holding(connection: Connection, email_keys: Collection[str]) -> set[str]:
+    """Of these addresses, those carried rows of this log still name."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(email_keys), 500):
+        found.update(connection.scalars(select(carried_message.c.email_key).where(carried_message.c.email_key.in_(chunk)).distinct()))
+    return found
+
+
 def erase_address(connection: Connection, email_key: str) -> int:
     """Forget the address: its carried rows go (a forgotten journalist is suppressed for good)."""
     return int(connection.execute(delete(carried_message).where(carried_message.c.email_key == email_key)).rowcount)
+
+
+def own_rows(connection: Connection, email_keys: Iterable[str]) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """Of these addresses (forgotten in a log carried into this one), those this log's own sends still
+    hold (its `mailer forget` never ran for them): (address, message rows, campaign ids), by address."""
+    found = []
+    for key in sorted(set(email_keys)):
+        campaign_ids = list(connection.scalars(select(message.c.campaign_id).where(messages.to_address(key))))
+        if campaign_ids:
+            found.append((key, len(campaign_ids), tuple(sorted(set(campaign_ids)))))
+    return tuple(found)
+
+
+def listed(connection: Connection, limit: int | None = None) -> list[tuple[Carried, int]]:
+    """The campaigns carried into this log, newest first (the newest ``limit``), each with how many journalists
+    had it (`mailer campaigns`): counted one campaign at a time, through the table's key."""
+    newest = list(reversed(carried(connection)))
+    found = []
+    for one in newest if limit is None else newest[:limit]:
+        query = select(func.count()).where(carried_message.c.origin == one.origin, carried_message.c.campaign_id == one.campaign_id)
+        found.append((one, int(connection.scalar(query) or 0)))
+    return found
+
+
+def count(connection: Connection) -> int:
+    """How many campaigns were carried into this log."""
+    return int(connection.scalar(select(func.count()).select_from(carried_campaign)) or 0)
+
+
+def for_address(connection: Connection, email_key: str) -> list[tuple[Carried, str | None, str]]:
+    """The carried campaigns that went out to ``email_key`` in their own log, newest first: (it, language, state there)."""
+    query = select(carried_message.c.origin, carried_message.c.campaign_id, carried_message.c.language, carried_message.c.state).where(
+        carried_message.c.email_key == email_key
+    )
+    rows = {(origin, campaign_id): (language, state) for origin, campaign_id, language, state in connection.execute(query)}
+    return [(one, *rows[one.origin, one.campaign_id]) for one in reversed(carried(connection)) if (one.origin, one.campaign_id) in rows]
+
+
+def sent_elsewhere(connection: Connection, campaign_id: str) -> tuple[str, str] | None:
+    """When ``campaign_id`` is no campaign of this log's own but one carried into it: what to say of it
+    ("2026-11-20-budget was sent from /home/sophie/press/out/mailer.db, not from this delivery log: ...")
+    and the ``[database] url`` line that names its log, for the hint. None otherwise (carry28: `mailer
+    status` and follow-ups said the log held no such campaign, a typo or another office's)."""
+    found = [one for one in carried(connection) if one.campaign_id == campaign_id]
+    if not found:
+        return None
+    one = found[0]  # the first carried, should two logs have had the same id
+    query = select(func.count()).where(carried_message.c.origin == one.origin, carried_message.c.campaign_id == campaign_id)
+    had = int(connection.scalar(query) or 0)
+    url = one.origin if "://" in one.origin else f"sqlite:///{one.origin}"
+    words = (
+        f"{campaign_id} was sent from {one.origin}, not from this delivery log: mailer carry-over brought over only who "
+        f"had it ({had:,} journalist{'s' if had != 1 else ''}), so that a send of its release from here skips them"
+    )
+    return words, f'[database] url = "{url}"'
+
+
+def elsewhere_hint(line: str, command: str) -> str:
+    """The hint to run ``command`` (`mailer status ID`) on a carried campaign's own log, whose ``line``
+    (``sent_elsewhere``) names it."""
+    return f"Run it on that log: copy mailer.toml to old.toml in the same folder, with {line}, then: mailer --config old.toml {command}"
 
 
 def _from_row(row: Any) -> Carried:

@@ -19,7 +19,17 @@ from typing import Any
 from mailer.config import Config, default_log_url
 from mailer.errors import ConfigError
 
-__all__ = ["cancelled", "check", "left_behind", "live_sends", "suppressed_since", "went_out", "went_out_to"]
+__all__ = [
+    "cancelled",
+    "check",
+    "holds_address",
+    "left_behind",
+    "live_sends",
+    "suppressed_since",
+    "suppressions_of",
+    "went_out",
+    "went_out_to",
+]
 
 _SQLITE = "sqlite:///"
 
@@ -135,9 +145,9 @@ def went_out_to(path: Path, campaign_id: str) -> set[str]:
     return {str(key) for (key,) in _read(path, f"SELECT email_key FROM message WHERE campaign_id = ? AND {_WENT_OUT}", (campaign_id,))}
 
 
-def suppressed_since(path: Path, since: datetime) -> set[str]:
+def suppressed_since(path: Path, since: datetime, *, reason: str | None = None) -> set[str]:
     """The addresses the SQLite log at ``path`` suppressed after ``since`` (read only): a colleague still
-    on it after `mailer carry-over` (review 27b). Empty when it cannot be read."""
+    on it after `mailer carry-over` (review 27b); only those of ``reason`` when given. Empty when it cannot be read."""
     from sqlalchemy import create_engine, select
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -146,11 +156,42 @@ def suppressed_since(path: Path, since: datetime) -> set[str]:
     engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
     try:
         with engine.connect() as connection:
-            return set(connection.scalars(select(suppression.c.email_key).where(suppression.c.created_at > since)))
+            query = select(suppression.c.email_key).where(suppression.c.created_at > since)
+            if reason is not None:
+                query = query.where(suppression.c.reason == reason)
+            return set(connection.scalars(query))
     except SQLAlchemyError:
         return set()
     finally:
         engine.dispose()
+
+
+def suppressions_of(path: Path) -> dict[str, datetime]:
+    """Every address the SQLite log at ``path`` suppresses, with since when (read only); empty when it cannot be read."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mailer.store.schema import suppression
+
+    engine = create_engine(f"sqlite:///{path.resolve().as_uri()}?mode=ro&uri=true")
+    try:
+        with engine.connect() as connection:
+            return {key: at for key, at in connection.execute(select(suppression.c.email_key, suppression.c.created_at))}
+    except SQLAlchemyError:
+        return {}
+    finally:
+        engine.dispose()
+
+
+def holds_address(path: Path, email_key: str) -> bool:
+    """Whether the SQLite log at ``path`` (read only) still holds ``email_key`` in a message row or a carried
+    row: its data there, which `mailer forget` on another log does not erase (carry28). False when it cannot be read."""
+    queries = (
+        "SELECT 1 FROM message WHERE email_key = ? AND skip_reason IS NULL LIMIT 1",
+        "SELECT 1 FROM message WHERE email_key = ? AND skip_reason IS NOT NULL LIMIT 1",
+        "SELECT 1 FROM carried_message WHERE email_key = ? LIMIT 1",  # a log made before carry-over has none: read as no row
+    )
+    return any(_read(path, query, (email_key,)) for query in queries)
 
 
 def cancelled(path: Path) -> set[str]:

@@ -209,7 +209,7 @@ class SendGridTransport:
         if status in (401, 403):
             return _refused(status, errors)
         if status in (400, 415):  # 415 "Invalid UTF8 in request" (SENDGRID.md): no later try reads it better
-            text = "; ".join(_error_text(e) for e in errors) or "SendGrid refused the request."
+            text = "; ".join(_error_text(e) for e in errors) or self._unlisted(status, getattr(exc, "body", b""))
             return Rejected(text, errors=errors, hint="Fix what SendGrid names, then send to these recipients again.")
         if status == 413:
             return TooLarge("SendGrid said the request is too large.", status=413)
@@ -224,6 +224,21 @@ class SendGridTransport:
             )
         text = "; ".join(_error_text(e) for e in errors) or f"HTTP {status}"
         return Unavailable(f"SendGrid answered {status}: {text}", status=status, hint=_RESUME_HINT)
+
+    def _unlisted(self, status: int, body: bytes | str | None) -> str:
+        """A refusal without SendGrid's list of errors (a proxy's "400 Bad Request" page, most likely), in
+        plain words: who answered, and the page's text without its markup, on one line (carry28)."""
+        import re
+
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+        text = re.sub(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", " ", text, flags=re.DOTALL | re.IGNORECASE)
+        words = " ".join("".join(c if c.isprintable() else " " for c in api.without_key(text, self._api_key)).split())
+        # A page repeats its title in its heading ("400 Bad Request ... 400 Bad Request"): once is enough.
+        half = words[: len(words) // 2].strip()
+        if half and words == f"{half} {half}":
+            words = half
+        quoted = f': "{words[:120]}{"..." if len(words) > 120 else ""}"' if words else ""
+        return f"{self._config.api_url} answered {status} ({HTTPStatus(status).phrase}) without SendGrid's list of errors{quoted}"
 
     def _retry_after(self, headers: Any) -> float:
         """Seconds until the rate limit resets, from X-RateLimit-Reset (unix time) or Retry-After.
