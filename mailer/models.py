@@ -658,6 +658,10 @@ class Rendered:
     unsubscribe_proof: str = ""
     language: str = "en"  # the release version's language tag (en, fr, fr-CA, ar)
     template: str = ""  # the HTML template's file when it is not a built-in one, as the preview and the plan name it
+    # A fingerprint of what the office wrote (the release file, its template files, its attachments and the
+    # settings the email shows), not of what this press-mailer made of it: unchanged when only press-mailer's
+    # rendering changed (an upgrade). "" when unknown. ``send.prepare`` records it with a campaign.
+    source_hash: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from click.testing import CliRunner
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,3 +51,53 @@ def test_a_from_address_is_judged_as_email_validator_judges_it(sender: str, plai
     assert mailbox.plainly_valid(sender) is plain
     expected_ok = _email_validator(sender, allow_smtputf8=False) is not None and sender.isascii()
     assert (config.address_problem(sender) is None) is expected_ok
+
+
+FIRST = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily News\nben@gazette.example,Ben,Okafor,The Gazette\n"
+MORE = "Email,First Name,Last Name,Outlet\ncleo@weekly.example,Cleo,Park,Weekly\n"
+
+
+def test_lead28_the_same_release_a_newer_press_mailer_writes_differently_is_no_correction(
+    project: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that changes how press-mailer writes an email (inlining, escaping, spacing) changed the release's
+    content hash: the same release, sent again to one more list, counted the journalists who had it as having an
+    earlier version, and --yes sent them "the correction". What the office wrote is recorded with each campaign:
+    unchanged, they are skipped as already received, and only the new list's journalist is mailed. A real change
+    of the release is a correction still."""
+    from office_cli import campaign_of, mailed, office, said
+    from sqlalchemy import create_engine, text
+
+    from mailer.cli import main
+
+    def mailer(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": "SG.standin-key.secret"})
+
+    office(project, standin, db_url, beat=FIRST)
+    (project / "lists" / "more.csv").write_text(MORE, encoding="utf-8")
+    monkeypatch.chdir(project)
+    send = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    first = mailer(*send)
+    assert first.exit_code == 0, said(first)
+    campaign = campaign_of(first)
+    # As an older press-mailer logged it: the same release and settings, the email written a little differently.
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE campaign SET content_hash = :h WHERE id = :c"), {"h": "0" * 64, "c": campaign})
+        connection.execute(text("UPDATE campaign_version SET content_hash = :h WHERE campaign_id = :c"), {"h": "0" * 64, "c": campaign})
+    engine.dispose()
+
+    standin.reset()
+    again = mailer(*send, "--list", "lists/more.csv")
+    assert again.exit_code == 0, said(again)
+    assert mailed(standin) == ["cleo@weekly.example"], said(again)
+    assert f"2 journalists already received this release in {campaign}: the release, its template and the settings" in said(again)
+    assert "earlier version" not in said(again), said(again)
+
+    release = project / "releases" / "example.md"
+    release.write_text(release.read_text(encoding="utf-8").replace("bee", "honeybee", 1), encoding="utf-8")
+    standin.reset()
+    corrected = mailer(*send, "--list", "lists/more.csv")
+    assert corrected.exit_code == 0, said(corrected)
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example", "cleo@weekly.example"], said(corrected)
+    assert "earlier version" in said(corrected), said(corrected)

@@ -180,6 +180,9 @@ class Parts:
     warnings: list[str] = field(default_factory=list)
     template: str = ""
     images: tuple[Attachment, ...] = ()  # local images, attached inline and shown through cid:
+    # The template files this render read (the HTML and text templates and what they include): (name in
+    # their folder, text), sorted. Part of what the office wrote (``Rendered.source_hash``).
+    template_sources: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -357,7 +360,16 @@ def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str)
             )
     preheader = _plain(release.preheader, text_env, text_contact, str, release.path)
     css = _css(css_path)
-    return Parts(subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found))
+    read = {**_read_by(html_env), **_read_by(text_env)}
+    return Parts(
+        subject, preheader, html, text, css, str(css_path), warnings, str(html_path), images.unique(found), tuple(sorted(read.items()))
+    )
+
+
+def _read_by(env: jinja2.Environment) -> dict[str, str]:
+    """The templates ``env``'s loader gave (``sandbox.FolderLoader.read``)."""
+    loader = env.loader
+    return dict(loader.read) if isinstance(loader, sandbox.FolderLoader) else {}
 
 
 def refuse_active(html: str, template: Path) -> None:

@@ -136,7 +136,37 @@ def render(release: Release, *, config: Config, test: bool = False, now: datetim
         unsubscribe_proof=unsubscribe.proof_url(config),
         language=release.language,
         template=_own_template(parts.template),
+        source_hash=_source_hash(release, config, parts, attachments, tag),
     )
+
+
+def _source_hash(release: Release, config: Config, parts: markup.Parts, attachments: Iterable[Attachment], tag: str) -> str:
+    """``Rendered.source_hash``: SHA-256 of what the office wrote, "" when the release file cannot be read again.
+
+    The release file's bytes (front matter and text; an undated release is the same file every day),
+    the template files the render read and the stylesheet, by their names in the templates folder
+    (a colleague's copy of the office folder elsewhere on disk is the same), each attachment and
+    image, and the settings the email shows (From, Reply-To, postal address, base URL, unsubscribe
+    link). Not press-mailer's own work: a newer version that writes the same release differently
+    (inlining, escaping, spacing) gives the same fingerprint.
+    """
+    try:
+        written = release.path.read_bytes()
+    except OSError:
+        return ""
+    digest = hashlib.sha256(b"press-mailer source 1\0")
+    pieces: list[bytes] = [written]
+    for name, text in parts.template_sources:
+        pieces += [name.encode("utf-8"), text.encode("utf-8", "surrogatepass")]
+    pieces.append(parts.css.encode("utf-8", "surrogatepass"))
+    for attachment in attachments:
+        pieces += [attachment.filename.encode("utf-8"), hashlib.sha256(attachment.content).digest()]
+    sender = config.sender
+    settings = (sender.from_email, sender.from_name, sender.reply_to, sender.postal_address, config.compose.base_url, tag)
+    pieces += [str(value or "").encode("utf-8") for value in settings]
+    for piece in pieces:
+        digest.update(len(piece).to_bytes(8, "big") + piece)
+    return digest.hexdigest()
 
 
 def unsubscribe_missing(rendered: Rendered) -> str:

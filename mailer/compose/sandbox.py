@@ -304,6 +304,7 @@ class FolderLoader(jinja2.FileSystemLoader):
     def __init__(self, folder: Path) -> None:
         super().__init__(folder)
         self.folder = folder
+        self.read: dict[str, str] = {}  # each template this loader gave, by its name in the folder: its text
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         check_size(self.folder / template, "template")
@@ -321,6 +322,7 @@ class FolderLoader(jinja2.FileSystemLoader):
                 hint="Keep a template's files, and the files it includes, inside its own folder.",
             )
         check_template(environment.parse(source, template, filename), filename)
+        self.read[template] = source
         return source, filename, uptodate
 
 

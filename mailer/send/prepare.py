@@ -224,6 +224,7 @@ def prepare_send(
             **_overrides(overrides),
             **_delimiter(contacts.shared_delimiter(loaded)),
             **_office_path(config, release_path),
+            **_sources(versions),
         },
         sender=_sender(rendered, config),
         scheduled=scheduled,
@@ -625,6 +626,7 @@ def prepare_follow_up(
             # The lists it is narrowed to, else the original's: its journalists came from those.
             **_delimiter(contacts.shared_delimiter(narrowing) if narrowing is not None else original.delimiter),
             **_office_path(config, release_path),
+            **_sources(versions),
         },
         sender=_sender(rendered, config),
         scheduled=scheduled,
@@ -824,6 +826,22 @@ def _planned(
                     f"{counted(count, 'journalist')} already received this release in {cid}, dated {dated[cid].isoformat()}: it has "
                     "no date: line, so each send is dated its own day, and nothing else in it changed. They are skipped; "
                     "--include-previous mails them again."
+                )
+        # The same release, written differently by a newer press-mailer (an upgrade changed how it inlines,
+        # escapes or spaces an email): what the office wrote is unchanged, so it is no correction (lead 28).
+        unchanged = _same_source(connection, versions, set(got_earlier.values()))
+        same = {key: cid for key, cid in got_earlier.items() if cid in unchanged}
+        if same:
+            held = _held_for_later(connection, same)  # a scheduled send of it: nobody has it yet, SendGrid holds it
+            later = {cid: schedule.describe(at) for cid, (_, at) in held.items()}
+            the_plan, _ = plan_module.skip_received(the_plan, same, scheduled=later)
+            scheduled = {**scheduled, **held}
+            got_earlier = {key: cid for key, cid in got_earlier.items() if key not in same}
+            for cid, count in Counter(cid for cid in same.values() if cid not in held).items():
+                dated_notes.append(
+                    f"{counted(count, 'journalist')} already received this release in {cid}: the release, its template "
+                    "and the settings it shows are unchanged since, and only this press-mailer writes the email a little "
+                    "differently (a newer version). They are skipped; --include-previous mails them again."
                 )
     # An earlier version a scheduled send still holds at SendGrid: nobody has it yet, and it goes
     # out at its time whatever this send does (newcomer 12b #1: everyone mailed twice).
@@ -1778,6 +1796,22 @@ def _sent_on_another_day(connection: Connection, config: Config, release_path: P
     return found
 
 
+def _same_source(connection: Connection, versions: Sequence[Rendered], campaign_ids: Iterable[str]) -> set[str]:
+    """Of these campaigns of the release, those that recorded what the office wrote
+    (``campaigns.SOURCES``) and found it as it is now: the same language versions, each unchanged. A
+    version added or taken out since is compared as before (the question says who gets which)."""
+    now = {version.language: version.source_hash for version in versions}
+    found = set()
+    for campaign_id in sorted(campaign_ids):
+        earlier = campaigns.get(connection, campaign_id)
+        recorded = earlier.filters.get(campaigns.SOURCES) if earlier is not None else None
+        if not isinstance(recorded, dict):
+            continue  # logged before it was kept, or carried over from an old log: compared by content alone
+        if recorded == now and all(now.values()):
+            found.add(campaign_id)
+    return found
+
+
 def _same_sender(tested: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
     """The same From address and name, and Reply-To, as a test send's (a campaign logged without them: not compared)."""
     if not tested:
@@ -1914,6 +1948,13 @@ def _delimiter(delimiter: str | None) -> dict[str, str]:
     """The delimiter the press lists share, recorded with the campaign: its report CSVs are written
     with it, so a semicolon office's reports open in columns in European Excel (newcomer 12 #6)."""
     return {campaigns.DELIMITER: delimiter} if delimiter is not None else {}
+
+
+def _sources(versions: Sequence[Rendered]) -> dict[str, dict[str, str]]:
+    """Each version's fingerprint of what the office wrote (``Rendered.source_hash``), recorded with the
+    campaign (``campaigns.SOURCES``); nothing when one is unknown."""
+    found = {version.language: version.source_hash for version in versions}
+    return {campaigns.SOURCES: found} if all(found.values()) else {}
 
 
 def _office_path(config: Config, release_path: Path) -> dict[str, str]:

@@ -27,6 +27,11 @@ DELIMITER = "delimiter"  # filters key: the delimiter the campaign's press lists
 # another absolute path (newcomer 13 #1). Absent for a campaign logged before it was kept, or
 # sent from a file outside that folder: such a campaign is its release by absolute path only.
 RELEASE = "release"
+# filters key: each language version's ``Rendered.source_hash`` (language -> hash), a fingerprint of what
+# the office wrote: a later press-mailer that writes the same release differently (its content hash
+# then differs) still knows it as the same release, not a corrected one (lead 28). Absent for a
+# campaign logged before it was kept.
+SOURCES = "sources"
 # filters key: when a cancel was asked less than 10 minutes before the send's time (ISO 8601, UTC):
 # SendGrid may or may not honour it, so the campaign is not marked cancelled, and nobody should be
 # told to cancel it again (newcomer 13 #7).
