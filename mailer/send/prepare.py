@@ -832,12 +832,12 @@ def _planned(
         unchanged = _same_source(connection, versions, set(got_earlier.values()))
         same = {key: cid for key, cid in got_earlier.items() if cid in unchanged}
         if same:
-            held = _held_for_later(connection, same)  # a scheduled send of it: nobody has it yet, SendGrid holds it
-            later = {cid: schedule.describe(at) for cid, (_, at) in held.items()}
+            kept_back = _held_for_later(connection, same)  # a scheduled send of it: nobody has it yet, SendGrid holds it
+            later = {cid: schedule.describe(at) for cid, (_, at) in kept_back.items()}
             the_plan, _ = plan_module.skip_received(the_plan, same, scheduled=later)
-            scheduled = {**scheduled, **held}
+            scheduled = {**scheduled, **kept_back}
             got_earlier = {key: cid for key, cid in got_earlier.items() if key not in same}
-            for cid, count in Counter(cid for cid in same.values() if cid not in held).items():
+            for cid, count in Counter(cid for cid in same.values() if cid not in kept_back).items():
                 dated_notes.append(
                     f"{counted(count, 'journalist')} already received this release in {cid}: the release, its template "
                     "and the settings it shows are unchanged since, and only this press-mailer writes the email a little "
