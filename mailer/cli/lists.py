@@ -318,8 +318,9 @@ def _consent_note(header: str) -> str:
 
     if is_consent_until_header(header):  # review 22 #12
         return (
-            f'"{header}" is read as the day consent ends: only a row whose cell gives a day still to come is mailed; '
-            "a day past, one that reads two ways (05/06/2027: write 2027-06-05), anything else or nothing is no consent."
+            f'"{header}" is read as the day consent ends: only a row whose cell gives a day still to come is mailed '
+            "(a date with dots day first: 05.06.2027 is 5 June); a day past, one with slashes that reads two ways "
+            "(05/06/2027: write 2027-06-05 or 05.06.2027), anything else or nothing is no consent."
         )
     return (
         f'"{header}" is read as consent to email: only a row whose cell says yes (or gives '

@@ -35,6 +35,7 @@ from mailer.contacts.headers import (
     WEB_ADDRESS,
     canonical_name,
     consent_end,
+    consent_end_readings,
     is_consent_until_header,
     is_opt_in_header,
     is_opt_out_header,
@@ -789,8 +790,13 @@ def _opted_out(
                     told = NOT_CONSENTED_IN_LIST if is_opt_in_header(file.headers[at]) else OPTED_OUT_IN_LIST
                     before = f", before the email goes out on {today.isoformat()}" if shown in ending else ""
                     if not before and is_consent_until_header(file.headers[at]):  # why it is no consent (office 27)
-                        end = consent_end(shown)
+                        end, two = consent_end(shown), consent_end_readings(shown)
                         before = f": it ended on {end.isoformat()}" if end is not None else ": not a day mailer reads (write YYYY-MM-DD)"
+                        if two is not None:  # "03/04/2027": 3 April or 4 March, never guessed (edges 28)
+                            before = (
+                                f": it reads two ways, {two[0].day} {two[0]:%B %Y} or {two[1].day} {two[1]:%B %Y}; write "
+                                f"{two[0].isoformat()} or {two[0]:%d.%m.%Y} for {two[0].day} {two[0]:%B}"
+                            )
                     said[start + row] = f'{told} ("{file.headers[at]}": {listfile.short(value, 40)}{before})'
                     unsaid.pop(start + row, None)
                 elif start + row not in said:

@@ -1,0 +1,63 @@
+"""Edges 28: leftovers of session 27, each a finding a press office would notice, through the command
+line or the library, failing before its fix (session 28)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from office_cli import mailer, office, said
+
+# -- 1. Dotted dates: refused as "3 April or 4 March" by --at and the embargo, read day first in a list ---------
+
+
+@pytest.mark.sqlite_only  # dates are read before the log is opened: one database is enough
+def test_a_dotted_date_is_read_day_first_everywhere(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A German office writes 3 April as 03.04.2027, and so do its lists ("Einwilligung bis": 03.04.2027 was read
+    as 3 April), but `--at "03.04.2027 09:00 Europe/Berlin"` and `embargo: "03.04.2027 10:00 Europe/Berlin"` were
+    refused as "3 April written day first, but 4 March written month first": the same date read one way in one
+    place and two ways in another. No country writes month.day.year: a date with dots is now read day first in
+    all of them (and `date:`); one that is no date day first is refused, never read month first; a date with
+    slashes that reads two ways is still refused everywhere, a list's cell naming both readings."""
+    folder = office(
+        tmp_path,
+        standin,
+        db_url,
+        beat="Email,Einwilligung bis\nana@daily.example,31.12.2099\nben@gazette.example,03/04/2099\n",
+    )
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    berlin = datetime.combine(tomorrow.date(), datetime.min.time()).replace(hour=9, tzinfo=ZoneInfo("Europe/Berlin"))
+    planned = mailer(
+        "send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", f"{tomorrow:%d.%m.%Y} 09:00 Europe/Berlin"
+    )
+    assert planned.exit_code == 0, planned.output
+    assert f"Scheduled: {berlin.astimezone(UTC):%Y-%m-%d %H:%M} UTC" in said(planned), planned.output
+    # the list: dots read day first, a slashed date reading two ways refused with both readings named
+    assert "ana@daily.example" not in said(planned).split("Skipped")[-1], planned.output
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert "row 3: ben@gazette.example: gave no consent to email" in said(checked), checked.output
+    assert "it reads two ways, 3 April 2099 or 4 March 2099; write 2099-04-03 or 03.04.2099 for 3 April" in said(checked), checked.output
+    assert "a date with dots day first: 05.06.2027 is 5 June" in said(checked), checked.output
+    # a dotted date that is no date day first is refused, not read month first (February 13)
+    wrong = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run", "--at", "02.13.2027 09:00 Europe/Berlin")
+    assert wrong.exit_code == 1, wrong.output
+    assert "02.13.2027 is not a date: a date written with dots is read day first (DD.MM.YYYY), and there is no month 13" in said(wrong)
+    assert "2027-02-13" not in wrong.output, wrong.output
+    # the embargo and the release's date, as --at
+    release = folder / "releases" / "example.md"
+    text = release.read_text(encoding="utf-8")
+    release.write_text(
+        text.replace("date: 2026-02-19", 'date: "03.04.2027"\nembargo: "03.04.2027 10:00 Europe/Berlin"'),
+        encoding="utf-8",
+    )
+    previewed = mailer("preview", "releases/example.md", "-o", str(tmp_path / "proof"))
+    assert previewed.exit_code == 0, previewed.output
+    page = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "proof").glob("*.html"))
+    assert "April 3, 2027" in page and "March 4" not in page, page[:2000]
+    release.write_text(text.replace("date: 2026-02-19", 'embargo: "31.04.2027 10:00 Europe/Berlin"'), encoding="utf-8")
+    refused = mailer("preview", "releases/example.md")
+    assert refused.exit_code == 1, refused.output
+    assert "31.04.2027 is not a date: a date written with dots is read day first (DD.MM.YYYY), and April has no day 31" in said(refused)
