@@ -61,3 +61,42 @@ def test_a_dotted_date_is_read_day_first_everywhere(tmp_path: Path, standin: Any
     refused = mailer("preview", "releases/example.md")
     assert refused.exit_code == 1, refused.output
     assert "31.04.2027 is not a date: a date written with dots is read day first (DD.MM.YYYY), and April has no day 31" in said(refused)
+
+
+# -- 2. An empty "Einwilligung bis" cell: no consent, even where the list's consent column says yes -----------
+
+
+@pytest.mark.sqlite_only  # the list is read before the log is opened
+def test_an_empty_consent_until_cell_gives_no_end(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """A German office's list records consent ("Einwilligung": ja) and, for some journalists, the day it ends
+    ("Einwilligung bis"); a journalist who consented without an end has that cell empty. Such rows were
+    turned away as "no consent" though the list's consent column said ja. An empty cell there now gives no end:
+    the consent column decides, and `lists check` says what it did with such rows. Where the consent-until
+    column is the list's only consent column, an empty cell still records no consent (silence is not consent),
+    and the row's reason says so plainly."""
+    office(
+        tmp_path,
+        standin,
+        db_url,
+        beat="Email,Einwilligung,Einwilligung bis\nana@daily.example,ja,\nben@gazette.example,nein,\ncy@post.example,ja,31.12.2099\n",
+    )
+    checked = mailer("lists", "check", "lists/beat.csv")
+    assert checked.exit_code == 0, checked.output
+    words = said(checked)
+    assert "recipients: 2" in words, checked.output
+    assert "ana@daily.example" not in words, checked.output
+    assert 'row 3: ben@gazette.example: gave no consent to email ("Einwilligung": nein)' in words, checked.output
+    assert '2 rows leave "Einwilligung bis" empty: read as consent with no end date, which "Einwilligung" gives or refuses' in words, (
+        checked.output
+    )
+    planned = mailer("send", "releases/example.md", "--list", "lists/beat.csv", "--dry-run")
+    assert planned.exit_code == 0 and "Recipients: 2" in said(planned), planned.output
+    (tmp_path / "lists" / "only.csv").write_text(
+        "Email,Einwilligung bis\nana@daily.example,\ncy@post.example,31.12.2099\n", encoding="utf-8"
+    )
+    alone = said(mailer("lists", "check", "lists/only.csv"))
+    assert (
+        'row 2: ana@daily.example: no consent to email ("Einwilligung bis" is empty, and no other column of the list gives consent)'
+        in alone
+    ), alone
+    assert "an empty cell records no consent, as no other column of the list gives it" in alone, alone
