@@ -100,3 +100,30 @@ def test_an_empty_consent_until_cell_gives_no_end(tmp_path: Path, standin: Any, 
         in alone
     ), alone
     assert "an empty cell records no consent, as no other column of the list gives it" in alone, alone
+
+
+# -- 3. Control characters (C0) named by the file's line, every other report by the row --------------------------
+
+
+def test_control_characters_are_named_by_row(tmp_path: Path) -> None:
+    """FileMaker writes a vertical tab for a line break in a cell. `lists check` said where it took them out by the
+    file's line ("the first on line 4"), while every other report names the spreadsheet row: a cell running over
+    two lines above it put the line one past the row, and the press officer looked at the wrong journalist. The
+    note now names each row that held one (as the C1 note does), and the file's line only when it differs."""
+    from mailer import contacts
+
+    listed = tmp_path / "filemaker.csv"
+    listed.write_bytes(
+        b'Email,First Name,Notes\r\nana@daily.example,Ana,"Call after 10\r\nnot before"\r\n'
+        b"ben@gazette.example,Be\x0bn,x\r\ncy@post.example,Cy,\x01late\r\n"
+    )
+    notes = contacts.check([listed]).files[0].summary.notes
+    said_first = "2 control characters (0x01, 0x0B) taken out of the cells of rows 3 and 4, the first on line 4 of the file "
+    assert notes == (said_first + "(vertical tabs and form feeds became spaces).",), notes
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(b"Email,First Name\nana@daily.example,An\x0ba\n")
+    loaded = contacts.load([plain])
+    assert loaded.files[0].notes == (
+        "1 control character (0x0B) taken out of the cells of row 2 (vertical tabs and form feeds became spaces).",
+    ), loaded.files[0].notes
+    assert [c.fields["first_name"] for c in loaded.contacts] == ["An a"]
