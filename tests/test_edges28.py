@@ -9,7 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from eventlog import TEST_PUBLIC_KEY, post_scope
 from office_cli import mailer, office, said
+from sqlalchemy import Engine
 
 # -- 1. Dotted dates: refused as "3 April or 4 March" by --at and the embargo, read day first in a list ---------
 
@@ -127,3 +129,80 @@ def test_control_characters_are_named_by_row(tmp_path: Path) -> None:
         "1 control character (0x0B) taken out of the cells of row 2 (vertical tabs and form feeds became spaces).",
     ), loaded.files[0].notes
     assert [c.fields["first_name"] for c in loaded.contacts] == ["An a"]
+
+
+# -- 4. The webhook read 10 MB before refusing a request with no signature, and stored junk value by value ----------
+
+
+def _post(app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes], *, length: int) -> tuple[int, int, dict[str, Any]]:
+    """(status, receive calls, answer) of ``app`` on a POST whose sender sends ``chunks`` of a ``length``-byte
+    body, then nothing more when they are not all of it (a slow sender, or one holding the connection)."""
+    import asyncio
+    import json
+
+    scope = post_scope("/sendgrid/events", host=b"127.0.0.1:8080", length=length, client=("127.0.0.1", 50000), server=("127.0.0.1", 8080))
+    scope["headers"] = [*scope["headers"], *headers]
+    calls, sent, whole = 0, [], sum(map(len, chunks))
+
+    async def receive() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if chunks:
+            return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks) or whole < length}
+        await asyncio.sleep(3600)  # the rest never comes
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        await asyncio.wait_for(app(scope, receive, send), timeout=60)
+
+    asyncio.run(run())
+    answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], calls, json.loads(answer)
+
+
+@pytest.mark.sqlite_only  # nothing is stored
+def test_the_webhook_refuses_an_unsigned_request_before_its_body(store: Engine) -> None:
+    """With a verification key, a request without SendGrid's signature headers (or with one that is no signature
+    at all) was refused only once its whole body had arrived: a 10 MB body from a slow sender held the connection
+    for up to [webhook] body_timeout and was then answered 408, not 403. It is now refused before a byte of the
+    body is read, and told to close the connection."""
+    from mailer.config import Config, WebhookConfig
+    from mailer.events import signature, webhook
+
+    app = webhook.create_app(config=Config(webhook=WebhookConfig(verification_key=TEST_PUBLIC_KEY, body_timeout=2)), engine=store)
+    status, calls, answer = _post(app, [], [b"[" + b" " * 1000], length=10_000_000)
+    assert (status, calls) == (403, 0), (status, calls, answer)
+    assert answer == {"error": "The request carries no SendGrid signature."}
+    forged = [(signature.SIGNATURE_HEADER.lower().encode(), b"bm90IGEgc2lnbmF0dXJl"), (signature.TIMESTAMP_HEADER.lower().encode(), b"1")]
+    status, calls, answer = _post(app, forged, [b"[" + b" " * 1000], length=10_000_000)
+    assert (status, calls) == (403, 0), (status, calls, answer)
+
+
+@pytest.mark.sqlite_only  # one quarantine entry
+def test_the_unsigned_webhook_keeps_a_body_of_junk_whole(store: Engine) -> None:
+    """Without a verification key (a webhook on 127.0.0.1), a 10 MB body of five million numbers was quarantined
+    value by value: five million rows, written for ten minutes while every other request waited. A body with more
+    than 1,000 values that are not events (SendGrid sends none) is now quarantined whole, once, as a body that is
+    not JSON is, and answered at once."""
+    import time
+
+    from mailer.config import Config, WebhookConfig
+    from mailer.events import webhook
+    from mailer.store import quarantine
+
+    app = webhook.create_app(config=Config(webhook=WebhookConfig()), engine=store)
+    junk = b'[{"event": "open", "email": "ana@daily.example", "timestamp": 1771495200, "sg_event_id": "e1"},' + b"1," * 4_900_000 + b"1]"
+    started = time.perf_counter()
+    status, _, answer = _post(app, [], [junk], length=len(junk))
+    assert status == 200 and (answer["quarantined"], answer["added"]) == (1, 0), answer
+    assert time.perf_counter() - started < 30
+    with store.connect() as connection:
+        (entry,) = quarantine.latest(connection)
+    assert entry.origin == "body", entry
+    assert entry.reason.startswith("More than 1,000 of the body's 4,900,002 values are not events (event 2: expected an event"), (
+        entry.reason
+    )
+    assert entry.reason.endswith("if it is one of yours, fix it and load it with mailer events import)."), entry.reason
