@@ -206,3 +206,46 @@ def test_the_unsigned_webhook_keeps_a_body_of_junk_whole(store: Engine) -> None:
         entry.reason
     )
     assert entry.reason.endswith("if it is one of yours, fix it and load it with mailer events import)."), entry.reason
+
+
+# -- 5. "| safe" in a template: a journalist's HTML in the reference render, escaped in the email ------------------
+
+
+def test_a_template_marking_a_contact_field_safe_renders_as_the_email(tmp_path: Path) -> None:
+    """An office's own template wrote `{{ ("Dear " ~ contact.first_name) | safe }}` (and `| string | safe`,
+    `| format | safe`, `{% autoescape false %}`): `compose.render_for`, the library's one-journalist render,
+    put a cell's "<b>Jo</b>" in the HTML as markup, while the email SendGrid sends (and every proof, which
+    `compose.personalize` makes) escapes it. The direct render now reads as the email, byte for byte: a
+    journalist's value is text wherever it lands, and a link's value is escaped as the send escapes it."""
+    import shutil
+
+    from conftest import example
+
+    from mailer import compose
+    from mailer.compose import release
+    from mailer.config import Config, SenderConfig
+
+    shutil.copytree(example("releases"), tmp_path / "releases")
+    shutil.copytree(example("templates"), tmp_path / "templates")
+    templates = tmp_path / "templates"
+    own = (templates / "release.html.j2").read_text(encoding="utf-8")
+    greeting = (
+        '<p class="greet">{{ ("Dear " ~ contact.first_name) | safe }} / {{ contact.outlet | string | safe }} / '
+        "{% autoescape false %}{{ contact.first_name }}{% endautoescape %} / "
+        '<a href="https://example.org/?who={{ contact.first_name | string | safe }}" title="{{ contact.outlet | string | safe }}">x</a></p>'
+    )
+    (templates / "own.html.j2").write_text(own.replace('<p class="media-contact-label">', greeting + '<p class="media-contact-label">', 1))
+    for suffix in (".txt.j2", ".css"):
+        shutil.copy(templates / f"release{suffix}", templates / f"own{suffix}")
+    path = tmp_path / "releases" / "own.md"
+    path.write_text((tmp_path / "releases" / "example.md").read_text(encoding="utf-8").replace("---\n", "---\ntemplate: own\n", 1))
+    config = Config(sender=SenderConfig(postal_address="1 Example Street"))
+    loaded = release.load(path)
+    fields = {"email": "jo@daily.example", "first_name": "<b>Jo</b> & Co", "outlet": 'The "Bee" <i>Daily</i>'}
+    email = compose.personalize(compose.render(loaded, config=config), fields)
+    direct = compose.render_for(loaded, fields, config=config)
+    assert 'Dear &lt;b&gt;Jo&lt;/b&gt; &amp; Co / The "Bee" &lt;i&gt;Daily&lt;/i&gt; / &lt;b&gt;Jo&lt;/b&gt; &amp; Co' in email.html, (
+        email.html
+    )
+    assert "<b>Jo</b>" not in direct.html and "<i>Daily</i>" not in direct.html, direct.html
+    assert direct.html == email.html
