@@ -249,3 +249,45 @@ def test_a_template_marking_a_contact_field_safe_renders_as_the_email(tmp_path: 
     )
     assert "<b>Jo</b>" not in direct.html and "<i>Daily</i>" not in direct.html, direct.html
     assert direct.html == email.html
+
+
+# -- 6. "Dear  ," : a greeting of fields with empty defaults left its spaces -------------------------------------
+
+
+def test_a_greeting_of_empty_fields_reads_clean(tmp_path: Path) -> None:
+    """`Dear {{ contact.honorific | default("") }} {{ contact.last_name | default("") }},` read "Dear  ," for a
+    journalist with neither (two spaces before the comma), "Dear  Smith," with no honorific, in the HTML and the
+    text part alike. The space before a field that may be empty now goes with its value: "Dear," "Dear Smith,"
+    "Dear Dr. Smith," as a person would write them, in the email (``personalize``) and the direct render alike."""
+    import re
+    import shutil
+
+    from conftest import example
+
+    from mailer import compose
+    from mailer.compose import release
+    from mailer.config import Config, SenderConfig
+
+    shutil.copytree(example("releases"), tmp_path / "releases")
+    path = tmp_path / "releases" / "greet.md"
+    source = (tmp_path / "releases" / "example.md").read_text(encoding="utf-8")
+    greeting = 'Dear {{ contact.honorific | default("") }} {{ contact.last_name | default("") | upper }},\n\n'
+    source = source.replace("The Riverbend Beekeepers Association today", greeting + "The Riverbend Beekeepers Association today", 1)
+    preheader = "preheader: \"News for {{ contact.honorific | default('') }} you\""
+    path.write_text(source.replace('preheader: "Census results, maps and interviews with the volunteers who counted"', preheader, 1))
+    config = Config(sender=SenderConfig(postal_address="1 Example Street"))
+    loaded = release.load(path)
+    rendered = compose.render(loaded, config=config)
+    for fields, greeted in (
+        ({}, "Dear,"),
+        ({"last_name": "Smith"}, "Dear SMITH,"),
+        ({"honorific": "Dr.", "last_name": "Smith"}, "Dear Dr. SMITH,"),
+        ({"honorific": "Dr."}, "Dear Dr.,"),
+    ):
+        fields = {"email": "jo@daily.example", **fields}
+        email = compose.personalize(rendered, fields)
+        assert re.search(r"^Dear[^\n]*,$", email.text, re.MULTILINE)[0] == greeted, email.text[:600]  # type: ignore[index]
+        assert re.search(r">(Dear[^<]*,)</p>", email.html)[1] == greeted, email.html  # type: ignore[index]
+        assert compose.preheader_for(rendered, fields) == ("News for Dr. you" if "honorific" in fields else "News for you")
+        direct = compose.render_for(loaded, fields, config=config)
+        assert (direct.html, direct.text) == (email.html, email.text)

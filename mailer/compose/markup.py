@@ -217,8 +217,21 @@ class _Placeholders:
 
     def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
         """``rendered`` with each placeholder's expression rendered (ValueMode's values escaped for where
-        they landed once inlined: ``settle_values``)."""
-        return PLACEHOLDER.sub(lambda match: self.fill(match, env, contact), rendered)
+        they landed once inlined: ``settle_values``). The spaces before a contact field (or after one that
+        opens a line) go with its value, so that one that may be empty leaves none: "Dear," not "Dear  ,"."""
+
+        def one(match: re.Match[str]) -> str:
+            before = match.group(2) is not None
+            number, spaces = (
+                (match.group(2), match.group(1)) if before else (match.group(3), match.group(4)) if match.group(3) else (match.group(5), "")
+            )
+            if int(number) >= len(self.expressions):
+                return match.group(0)  # text that merely looks like a placeholder
+            source, where = self.expressions[int(number)]
+            value = _expression(env, source, contact, where)
+            return _spaced(value, spaces, contact, before=before) if spaces else value
+
+        return _SPACED_PLACEHOLDER.sub(one, rendered)
 
     def urlencoded(self, match: re.Match[str]) -> bool:
         """Whether a placeholder's expression applies ``| urlencode`` itself."""
@@ -245,6 +258,21 @@ class _Placeholders:
             return tokens.PLACE_ESCAPES[context](self.fill(match, env, mode.contact(context)))
 
         return PLACEHOLDER.sub(fill, url)
+
+
+# A placeholder with the spaces before it; opening a line (or an HTML element), with the spaces after it; or alone.
+_SPACED_PLACEHOLDER = re.compile(r"( +)zqx(\d+)q*xqz|(?:^|(?<=>))zqx(\d+)q*xqz( +)|zqx(\d+)q*xqz", re.MULTILINE)
+
+
+def _spaced(value: str, spaces: str, contact: Any, *, before: bool) -> str:
+    """A rendered contact field with the ``spaces`` written before (or after) it: a token that takes them
+    into its value when it may be empty (TokenMode: ``tokens.ContactFields.spaced``); a journalist's value
+    with them, or nothing when the value is empty (ValueMode), as the token's would read."""
+    if tokens.TOKEN.fullmatch(value) and isinstance(contact, tokens.ContactFields) and not isinstance(contact, _MarkedFields):
+        return contact.spaced(value, spaces, before=before)
+    if value in ("", VALUE_OPEN + VALUE_CLOSE, ENCODED_OPEN + VALUE_CLOSE):
+        return value
+    return spaces + value if before else value + spaces
 
 
 def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str) -> Parts:
@@ -445,9 +473,12 @@ def _plain(piece: Text | None, env: jinja2.Environment, contact: Any, literal: C
         return ""
     out, position, line = [], 0, piece.line
     for match in expressions(piece.source):
-        out.append(literal(piece.source[position : match.start()]))
+        before = piece.source[position : match.start()]
+        spaces = before[len(before.rstrip(" ")) :]  # they go with a field that may be empty, as in the body
+        out.append(literal(before[: len(before) - len(spaces)]))
         line += piece.source.count("\n", position, match.start())
-        out.append(_expression(env, match.group(0), contact, f"{path}, line {line}"))
+        value = _expression(env, match.group(0), contact, f"{path}, line {line}")
+        out.append(_spaced(value, spaces, contact, before=True) if spaces else value)
         line += match.group(0).count("\n")
         position = match.end()
     out.append(literal(piece.source[position:]))
