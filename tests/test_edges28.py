@@ -63,6 +63,8 @@ def test_a_dotted_date_is_read_day_first_everywhere(tmp_path: Path, standin: Any
     refused = mailer("preview", "releases/example.md")
     assert refused.exit_code == 1, refused.output
     assert "31.04.2027 is not a date: a date written with dots is read day first (DD.MM.YYYY), and April has no day 31" in said(refused)
+    overview = mailer("report", "--overview", "--since", "01.12.2026", "--until", "31.12.2026", "-o", str(tmp_path / "o.html"))
+    assert overview.exit_code == 0, overview.output
 
 
 # -- 2. An empty "Einwilligung bis" cell: no consent, even where the list's consent column says yes -----------
