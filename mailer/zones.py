@@ -348,14 +348,41 @@ def _day(year: int, month: int, day: int) -> datetime | None:
         return None
 
 
+# A date written with dots ("03.04.2027"): day first in every country that writes dates so (Germany, Austria,
+# Switzerland, France's and Belgium's offices, the Nordics, Eastern Europe); no country writes month.day.year.
+# A list's "Einwilligung bis" cells were read so while --at and the embargo refused the same date as "3 April or
+# 4 March" (edges 28): one reading everywhere, the one the office that wrote it means.
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?=[ T]|$)")
+
+
+def dotted_day_first(text: str) -> str:
+    """``text`` with a date written with dots at its start made year first: "03.04.2027 09:00 Europe/Berlin"
+    is "2027-04-03 09:00 Europe/Berlin" (3 April, as everyone who writes dots reads it); ``text`` as it is
+    for any other text, and for a dotted date that is no date day first ("02.13.2027": there is no month 13,
+    and it is never read month first)."""
+    found = _DOTTED.match(text)
+    if found is None:
+        return text
+    day = _day(int(found.group(3)), int(found.group(2)), int(found.group(1)))
+    return text if day is None else f"{day:%Y-%m-%d}{text[found.end() :]}"
+
+
 def date_not_year_first(text: str, *, shape: str) -> tuple[str, str] | None:
     """(what is wrong, what to write, each example written as ``shape``) for a time whose date is not
     written year first: "03/12/2026 09:00 Europe/London" (3 December in the UK, 12 March in the US:
     both are offered), "25/12/2026 ..." (one reading), "3 December 2026 ..."; None for any other text."""
     found = _NUMBERED.match(text)
+    dotted = found is not None and found.group(2) == "."  # day first, never month first (``dotted_day_first``)
+    if found is not None and dotted and _day(int(found.group(4)), int(found.group(3)), int(found.group(1))) is None:
+        written, second = found.group(0), int(found.group(3))
+        why = f"there is no month {second}" if not 1 <= second <= 12 else f"{datetime(2000, second, 1):%B} has no day {int(found.group(1))}"
+        return (
+            f"{written} is not a date: a date written with dots is read day first (DD.MM.YYYY), and {why}.",
+            f"Write the date as DD.MM.YYYY or year first, as YYYY-MM-DD: {shape.format('YYYY-MM-DD' + text[found.end() :])}.",
+        )
     if found is not None:
         first, second, year = int(found.group(1)), int(found.group(3)), int(found.group(4))
-        readings = [d for d in (_day(year, second, first), _day(year, first, second)) if d is not None]
+        readings = [d for d in (_day(year, second, first), None if dotted else _day(year, first, second)) if d is not None]
         readings = list(dict.fromkeys(readings))  # 05/05/2026 reads the same both ways
     else:
         found = _IN_WORDS.match(text)

@@ -282,7 +282,7 @@ def _print_file(summary: ListSummary, valid: int, rejected: Mapping[RejectReason
     for header in _opt_out_columns(summary):  # newcomer 23 #8
         output.say(f"  note:        {_opt_out_note(heading(header))}")
     for header in _consent_columns(summary):  # review 20c #4
-        output.say(f"  note:        {_consent_note(heading(header))}")
+        output.say(f"  note:        {_consent_note(heading(header), beside=list(summary.custom.values()))}")
 
 
 def _opt_out_columns(summary: ListSummary) -> list[str]:
@@ -311,15 +311,23 @@ def _consent_columns(summary: ListSummary) -> list[str]:
     return [header for header in headers if is_opt_in_header(header, beside=headers)]
 
 
-def _consent_note(header: str) -> str:
+def _consent_note(header: str, *, beside: Sequence[str] = ()) -> str:
     """How the consent or opt-in column ``header`` is read, as `lists check` says it under the file
-    and its --json gives it (``"consent_columns"``: session 21's leftover #3)."""
-    from mailer.contacts.headers import is_consent_until_header
+    and its --json gives it (``"consent_columns"``: session 21's leftover #3); ``beside``: the list's headings."""
+    from mailer.contacts.headers import is_consent_until_header, is_opt_in_header
 
     if is_consent_until_header(header):  # review 22 #12
+        giving = [h for h in beside if is_opt_in_header(h, beside=beside) and not is_consent_until_header(h, beside=beside)]
+        empty = (  # edges 28: an empty cell is no end given
+            f'an empty cell gives no end date, and "{giving[0]}" decides'
+            if giving
+            else "an empty cell records no consent, as no other column of the list gives it (write the day consent ends, "
+            "or add a consent column saying yes)"
+        )
         return (
-            f'"{header}" is read as the day consent ends: only a row whose cell gives a day still to come is mailed; '
-            "a day past, one that reads two ways (05/06/2027: write 2027-06-05), anything else or nothing is no consent."
+            f'"{header}" is read as the day consent ends: only a row whose cell gives a day still to come is mailed '
+            "(a date with dots day first: 05.06.2027 is 5 June); a day past, one with slashes that reads two ways "
+            f"(05/06/2027: write 2027-06-05 or 05.06.2027), or anything else is no consent; {empty}."
         )
     return (
         f'"{header}" is read as consent to email: only a row whose cell says yes (or gives '
@@ -372,7 +380,10 @@ def _check_json(result: ListCheck) -> dict[str, Any]:
                 "delimiter": file.summary.delimiter,
                 "notes": list(file.summary.notes),
                 "opt_out_columns": [{"column": header, "note": _opt_out_note(header)} for header in _opt_out_columns(file.summary)],
-                "consent_columns": [{"column": header, "note": _consent_note(header)} for header in _consent_columns(file.summary)],
+                "consent_columns": [
+                    {"column": header, "note": _consent_note(header, beside=list(file.summary.custom.values()))}
+                    for header in _consent_columns(file.summary)
+                ],
                 **counts(file.valid, file.rejected, file.summary.rows),
                 "columns": {"recognized": dict(file.summary.recognized), "custom": dict(file.summary.custom)},
             }

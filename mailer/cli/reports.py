@@ -71,13 +71,13 @@ EMPTY = {
 @click.option("--overview", is_flag=True, help="An HTML page of every campaign of a period (--since, --until) instead of one campaign.")
 @click.option(
     "--since",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Overview: campaigns sent on or after this day, YYYY-MM-DD (on the office's clock: [reports] time_zone, else UTC).",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),  # dots day first, as everywhere (edges 28)
+    help="Overview: campaigns sent on or after this day, YYYY-MM-DD or DD.MM.YYYY (on the office's clock: [reports] time_zone, else UTC).",
 )
 @click.option(
     "--until",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Overview: campaigns sent on or before this day, YYYY-MM-DD (on the office's clock: [reports] time_zone, else UTC).",
+    type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),  # dots day first, as everywhere (edges 28)
+    help="Overview: campaigns sent on or before this day, YYYY-MM-DD or DD.MM.YYYY (on the office's clock: [reports] time_zone, else UTC).",
 )
 @pass_app
 def report_command(

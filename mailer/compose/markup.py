@@ -18,7 +18,6 @@ import traceback
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from html import unescape as unescape_html
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,12 +86,15 @@ class ValueMode:
         return sandbox.FieldValues(self.fields)
 
 
-# A journalist's value in the HTML of the reference render stands between these (no value holds "-~":
-# ``tokens.defuse``), so that once inlined, a value that starts a link's address is kept to a web, mail or
-# phone address as its token is (review 27a: render_for kept a cell's "javascript:..." link, the send "#").
-# A value its expression ``| urlencode``s opens with ENCODED_OPEN: encoded already, in a query too.
+# A journalist's value in the HTML of the reference render stands between these, written in hex digits, as a
+# token stands in the send's HTML: nothing changes it (Jinja's escaping or "| safe", lxml), and once inlined it is
+# escaped for where it landed as the send escapes its token (``tokens.ESCAPES``): a value that starts a link's
+# address kept to a web, mail or phone address (review 27a: render_for kept a cell's "javascript:..." link, the
+# send "#"), and a value "| safe" made markup of text still (edges 28: `("Dear " ~ contact.first_name) | safe`
+# put a cell's "<b>" in the reference render as markup, the send escaped it). A value its expression
+# ``| urlencode``s opens with ENCODED_OPEN: encoded already, in a query too.
 VALUE_OPEN, ENCODED_OPEN, VALUE_CLOSE = "-~v~-", "-~e~-", "-~w~-"
-_MARKED_VALUE = re.compile(r"(?i)-~([ve])~-(.*?)" + re.escape(VALUE_CLOSE), re.DOTALL)
+_MARKED_VALUE = re.compile(r"-~([ve])~-([0-9a-f]*)" + re.escape(VALUE_CLOSE))
 
 
 class _MarkedValue(tokens.FieldRef):
@@ -118,10 +120,10 @@ class _MarkedValue(tokens.FieldRef):
         return ENCODED_OPEN if any(step == "urlencode" for step, _ in self.steps) else VALUE_OPEN
 
     def __str__(self) -> str:
-        return self._open() + self._value() + VALUE_CLOSE
+        return self._open() + self._value().encode("utf-8").hex() + VALUE_CLOSE
 
     def __html__(self) -> str:
-        return self._open() + str(escape(self._value())) + VALUE_CLOSE
+        return str(self)  # escaped once inlined, for where it lands (``settle_values``)
 
 
 class _MarkedFields(tokens.ContactFields):
@@ -136,30 +138,22 @@ class _MarkedFields(tokens.ContactFields):
         return _MarkedValue(self._values, found.field)
 
 
-def encode_query_values(html: str) -> str:
-    """The reference render's HTML before inlining, each value in a link's query percent-encoded
-    (``tokens.escape_query``) unless its expression did so, as the send's token is (render's
-    ``_settle_html_tokens``; before lxml encodes a space as %20, which this would encode again)."""
-
-    def encode(match: re.Match[str]) -> str:
-        if match.group(1).lower() != "v" or tokens.context_at(html, match.start()) != "query":
-            return match.group(0)
-        return VALUE_OPEN + tokens.escape_query(unescape_html(match.group(2))) + VALUE_CLOSE
-
-    return _MARKED_VALUE.sub(encode, html)
-
-
 def settle_values(html: str) -> str:
-    """The reference render's inlined HTML without its value marks, each value that starts a link's
-    address (``tokens.context_at``: "link", read as lxml wrote the tag) "#" unless a web, mail or phone
-    address, as ``tokens.escape_link`` has the send's."""
+    """The reference render's inlined HTML with each marked value written as the send writes its token's
+    (render's ``_settle_html_tokens``): escaped for where it landed (``tokens.context_at``, read as lxml wrote
+    the tag, the marks before it in place as the send's tokens are), a value its expression encoded for a
+    link's query not encoded again. Raises TemplateError for a value inside CSS or a script, as the send does."""
 
     def settle(match: re.Match[str]) -> str:
-        value = match.group(2)
-        # Read with the marks before it, as the send's tokens are: a value after another's starts no link
-        if tokens.context_at(html, match.start()) == "link" and tokens.escape_link(unescape_html(value)) == "#":
-            return "#"
-        return value
+        context = tokens.context_at(html, match.start())
+        if context is None:
+            raise TemplateError(
+                "A contact field is used inside CSS or a script, where it cannot be personalized.",
+                hint="Use contact fields in the text, in links or in attributes such as alt and title.",
+            )
+        if context == "query" and match.group(1) == "e":
+            context = "url"  # encoded already: encoding it again would show %25 for each %
+        return tokens.ESCAPES[context](bytes.fromhex(match.group(2)).decode("utf-8"))
 
     return _MARKED_VALUE.sub(settle, html)
 
@@ -226,8 +220,21 @@ class _Placeholders:
 
     def restore(self, rendered: str, env: jinja2.Environment, contact: Any) -> str:
         """``rendered`` with each placeholder's expression rendered (ValueMode's values escaped for where
-        they landed once inlined: ``settle_values``)."""
-        return PLACEHOLDER.sub(lambda match: self.fill(match, env, contact), rendered)
+        they landed once inlined: ``settle_values``). The spaces before a contact field (or after one that
+        opens a line) go with its value, so that one that may be empty leaves none: "Dear," not "Dear  ,"."""
+
+        def one(match: re.Match[str]) -> str:
+            before = match.group(2) is not None
+            number, spaces = (
+                (match.group(2), match.group(1)) if before else (match.group(3), match.group(4)) if match.group(3) else (match.group(5), "")
+            )
+            if int(number) >= len(self.expressions):
+                return match.group(0)  # text that merely looks like a placeholder
+            source, where = self.expressions[int(number)]
+            value = _expression(env, source, contact, where)
+            return _spaced(value, spaces, contact, before=before) if spaces else value
+
+        return _SPACED_PLACEHOLDER.sub(one, rendered)
 
     def urlencoded(self, match: re.Match[str]) -> bool:
         """Whether a placeholder's expression applies ``| urlencode`` itself."""
@@ -254,6 +261,21 @@ class _Placeholders:
             return tokens.PLACE_ESCAPES[context](self.fill(match, env, mode.contact(context)))
 
         return PLACEHOLDER.sub(fill, url)
+
+
+# A placeholder with the spaces before it; opening a line (or an HTML element), with the spaces after it; or alone.
+_SPACED_PLACEHOLDER = re.compile(r"( +)zqx(\d+)q*xqz|(?:^|(?<=>))zqx(\d+)q*xqz( +)|zqx(\d+)q*xqz", re.MULTILINE)
+
+
+def _spaced(value: str, spaces: str, contact: Any, *, before: bool) -> str:
+    """A rendered contact field with the ``spaces`` written before (or after) it: a token that takes them
+    into its value when it may be empty (TokenMode: ``tokens.ContactFields.spaced``); a journalist's value
+    with them, or nothing when the value is empty (ValueMode), as the token's would read."""
+    if tokens.TOKEN.fullmatch(value) and isinstance(contact, tokens.ContactFields) and not isinstance(contact, _MarkedFields):
+        return contact.spaced(value, spaces, before=before)
+    if value in ("", VALUE_OPEN + VALUE_CLOSE, ENCODED_OPEN + VALUE_CLOSE):
+        return value
+    return spaces + value if before else value + spaces
 
 
 def build(release: Release, *, config: Config, mode: Mode, unsubscribe_url: str) -> Parts:
@@ -463,9 +485,12 @@ def _plain(piece: Text | None, env: jinja2.Environment, contact: Any, literal: C
         return ""
     out, position, line = [], 0, piece.line
     for match in expressions(piece.source):
-        out.append(literal(piece.source[position : match.start()]))
+        before = piece.source[position : match.start()]
+        spaces = before[len(before.rstrip(" ")) :]  # they go with a field that may be empty, as in the body
+        out.append(literal(before[: len(before) - len(spaces)]))
         line += piece.source.count("\n", position, match.start())
-        out.append(_expression(env, match.group(0), contact, f"{path}, line {line}"))
+        value = _expression(env, match.group(0), contact, f"{path}, line {line}")
+        out.append(_spaced(value, spaces, contact, before=True) if spaces else value)
         line += match.group(0).count("\n")
         position = match.end()
     out.append(literal(piece.source[position:]))

@@ -357,6 +357,7 @@ def _embargo(value: Any, where: frontmatter.Where) -> datetime | None:
         moment = value
     elif isinstance(value, str):
         text = " ".join(value.split())  # a no-break or double space pasted from an email is a space (review 18s #2)
+        text = zones.dotted_day_first(text)  # "03.04.2027 10:00 Europe/Berlin": 3 April, as everywhere (edges 28)
         head, _, zone = text.rpartition(" ")
         # As --at reads them (review 18y #13): "00:01 GMT", as embargo lines are written, a zone in
         # lower case, an hour without its leading zero.
@@ -425,7 +426,7 @@ def _date(value: Any, where: frontmatter.Where) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
+        return date.fromisoformat(zones.dotted_day_first(str(value).strip()))  # "03.04.2027": 3 April (edges 28)
     except ValueError as exc:
         written = zones.date_not_year_first(" ".join(str(value).split()), shape="date: {}")  # "03/12/2026" (newcomer 24 #3)
         if written is not None:

@@ -216,7 +216,7 @@ def render_for(release: Release, fields: Mapping[str, str], *, config: Config) -
     placeholder = f"-~unsubscribe.{secrets.token_hex(8)}~-"  # a journalist's value cannot hold it
     parts = markup.build(release, config=config, mode=markup.ValueMode(fields), unsubscribe_url=placeholder)
     # Each journalist's value escaped for where it lands, as the send's tokens are (review 27a)
-    html, _ = inline(markup.encode_query_values(parts.html), css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url)
+    html, _ = inline(parts.html, css=parts.css, css_name=parts.css_name, base_url=config.compose.base_url)
     html = markup.settle_values(html)
     proof = unsubscribe.proof_url(config)  # as personalize() shows it: a proof never carries the tag
     return Personalized(

@@ -275,6 +275,15 @@ class ContactFields:
             raise TemplateError(f'"{name}" is not a contact field name (letters, digits and _ only).')
         return FieldRef(self._recorder, name)
 
+    def spaced(self, token: str, spaces: str, *, before: bool) -> str:
+        """``token`` with the ``spaces`` written before it (or, ``before`` False, after it), as one token when
+        its value may be empty (a default of ""): the spaces go with the value, and none is left over where
+        there is none ("Dear {{ contact.title | default("") }}," reads "Dear," not "Dear ,": edges 28)."""
+        spec = self._recorder.tokens.get(token)
+        if spec is None or not may_be_empty(spec):
+            return spaces + token if before else token + spaces
+        return self._recorder.token(spec.field, (*spec.steps, ("lead" if before else "trail", spaces)))
+
 
 def filter_overrides() -> dict[str, Callable[..., Any]]:
     """Jinja filters that, given a FieldRef, record the step instead of applying it."""
@@ -316,6 +325,10 @@ def prepare(field: str, steps: tuple[tuple[str, str], ...], value: str | None) -
             value = argument if value is None else value
         elif step == "default_if_empty":
             value = value if value else argument
+        elif step in ("lead", "trail"):  # the spaces around a value that may be empty (ContactFields.spaced)
+            if value is None:
+                raise Missing(field)
+            value = (argument + value if step == "lead" else value + argument) if value else value
         else:
             if value is None:
                 raise Missing(field)
@@ -323,6 +336,14 @@ def prepare(field: str, steps: tuple[tuple[str, str], ...], value: str | None) -
     if value is None:
         raise Missing(field)
     return value
+
+
+def may_be_empty(spec: Token) -> bool:
+    """True when a journalist without this field gets nothing (or spaces) in its place: a default of ""."""
+    try:
+        return not prepare(spec.field, spec.steps, None).strip()
+    except Missing:
+        return False
 
 
 def needs_value(spec: Token) -> bool:

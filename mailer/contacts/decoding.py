@@ -18,6 +18,8 @@ import codecs
 import io
 import re
 import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from mailer.errors import ListError
@@ -63,6 +65,52 @@ def to_utf8(path: Path, data: bytes) -> tuple[bytes, str, tuple[str, ...]]:
     _refuse_other_text(path, text)
     text, notes = _without_controls(path, text)
     return text, encoding, notes
+
+
+# Where stray control characters stood, as ``to_utf8_marked`` leaves them for the list reader to find their rows:
+# two Unicode noncharacters, which no text exchanged holds (vertical tab and form feed: a space; the others: nothing).
+SPACE_MARK, GONE_MARK = "\ufdd0", "\ufdd1"
+
+
+@dataclass(frozen=True, slots=True)
+class StrayControls:
+    """The stray control characters of a list file: how many, which (``names``: "0x0B, 0x1A"), the first one's line."""
+
+    count: int
+    names: str
+    first_line: int
+
+    def note(self, rows: Sequence[int]) -> str:
+        """What ``lists check`` says of them, by the spreadsheet ``rows`` holding them, as its other notes name rows
+        (edges 28: "the first on line 4" was row 3, a cell above running over two lines); the line when it differs."""
+        shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10:,} more" if len(rows) > 10 else "")
+        if 1 < len(rows) <= 10:
+            shown = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
+        line = f", the first on line {self.first_line} of the file" if rows and rows[0] != self.first_line else ""
+        return (
+            f"{self.count} control character{'s' if self.count != 1 else ''} ({self.names}) taken out of the cells of "
+            f"row{'s' if len(rows) != 1 else ''} {shown}{line} (vertical tabs and form feeds became spaces)."
+        )
+
+
+def to_utf8_marked(path: Path, data: bytes) -> tuple[bytes, str, StrayControls | None]:
+    """``to_utf8`` for the list reader: each stray control character left as ``SPACE_MARK`` or ``GONE_MARK``,
+    which the reader takes out of the cells once it knows their rows; what they were, or None."""
+    text, encoding = _to_utf8(path, data)
+    _refuse_other_text(path, text)
+    present = [byte for byte in _CONTROL_BYTES if text.find(byte) >= 0]
+    if not present:
+        return text, encoding, None
+    counts = {byte: text.count(byte) for byte in present}
+    total = sum(counts.values())
+    first = min(text.find(byte) for byte in present)
+    minimum, one_in = _MAX_STRAY_CONTROLS
+    if total > minimum and total * one_in > len(text):
+        _refuse_binary(path, text[first], _line_of(text, first))
+    found = StrayControls(total, ", ".join(f"0x{byte[0]:02X}" for byte in present), text.count(b"\n", 0, first) + 1)
+    for byte in present:
+        text = text.replace(byte, (SPACE_MARK if byte in (b"\x0b", b"\x0c") else GONE_MARK).encode("utf-8"))
+    return text, encoding, found
 
 
 _VCARD_HINT = (

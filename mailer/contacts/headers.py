@@ -645,6 +645,24 @@ def consent_end(cell: str | None) -> date | None:
         return None
 
 
+def consent_end_readings(cell: str | None) -> tuple[date, date] | None:
+    """(day first, month first) for a consent-until cell that reads two ways ("03/04/2027": 3 April in
+    Europe, 4 March in the US), which ``consent_end`` refuses; None for any other cell. A date with dots
+    reads one way only, day first."""
+    if not cell or not re.fullmatch(CONSENT_DATE, cell):
+        return None
+    figures = re.match(r"(\d{1,2})[-/](\d{1,2})[-/](\d{2,4})(?!\d)", cell)
+    if figures is None:
+        return None
+    first, second, year = int(figures[1]), int(figures[2]), int(figures[3])
+    year += 2000 if year < 90 else 1900 if year < 100 else 0
+    try:
+        readings = date(year, second, first), date(year, first, second)
+    except ValueError:
+        return None
+    return readings if readings[0] != readings[1] else None
+
+
 def is_opt_out_header(header: str, *, reasons: bool = True, beside: Sequence[str] = ()) -> bool:
     """Whether a header heads an opt-out column (``OPT_OUT_HEADERS``), a bracketed note after it
     left aside: "Do Not Email (Y/N)", "Opt-out (yes/no)" (review 18y #12: such a column was read as

@@ -113,7 +113,8 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     """
     _arrow_without_pandas()
     data = _read_bytes(path)
-    text_bytes, encoding, notes = decoding.to_utf8(path, data)
+    text_bytes, encoding, controls = decoding.to_utf8_marked(path, data)
+    notes: tuple[str, ...] = ()
     if on_step is not None:
         on_step(DECODED)
     text_bytes, declared = _excel_separator_line(path, text_bytes)
@@ -135,6 +136,9 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     import pyarrow.compute as pc
 
     rows = np.arange(leading + 1, leading + 1 + len(columns[0]), dtype=np.int64)
+    if controls is not None:
+        columns, held = _without_control_marks(columns, rows)
+        notes = (controls.note(held),)
     columns, rows = _drop_blank_rows(columns, rows)
     _refuse_swallowed_rows(path, columns, rows, delimiter)
     if not len(rows):
@@ -163,6 +167,24 @@ def read(path: Path, *, engine: str = "auto", on_step: Callable[[float], None] |
     return ListFile(
         display_name(path), encoding, delimiter, headers, columns, rows, recognized, custom, (*notes, *lost), header_at, (*several, *lost)
     )
+
+
+def _without_control_marks(columns: tuple[pa.Array, ...], rows: np.ndarray) -> tuple[tuple[pa.Array, ...], list[int]]:
+    """``columns`` with the marks ``decoding.to_utf8_marked`` left for stray control characters taken out (a
+    vertical tab or form feed a space), and the spreadsheet rows (of ``rows``) that held one."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    marks = f"[{decoding.SPACE_MARK}{decoding.GONE_MARK}]"
+    held = np.zeros(len(rows), dtype=bool)
+    cleaned = []
+    for column in columns:
+        found = pc.match_substring_regex(column, marks)
+        if pc.any(found).as_py():
+            held |= np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+            column = pc.replace_substring(pc.replace_substring(column, decoding.SPACE_MARK, " "), decoding.GONE_MARK, "")
+        cleaned.append(column)
+    return tuple(cleaned), [int(row) for row in rows[held]]
 
 
 # A "?" between letters or opening a word of a name: what Excel's "CSV" (Windows-1252) and other

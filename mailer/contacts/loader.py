@@ -35,6 +35,7 @@ from mailer.contacts.headers import (
     WEB_ADDRESS,
     canonical_name,
     consent_end,
+    consent_end_readings,
     is_consent_until_header,
     is_opt_in_header,
     is_opt_out_header,
@@ -164,6 +165,7 @@ class _Examined:
     opted_out: Mapping[int, str] = field(default_factory=dict)  # row -> why it is _OPTED_OUT
     missing: Mapping[int, str] = field(default_factory=dict)  # _MISSING row -> why, when more than "no email address"
     gmail: bool = False  # some addresses are Gmail's, whose repeats may be spelt otherwise (mailbox_keys)
+    open_ended: Mapping[int, str] = field(default_factory=dict)  # file number -> what its empty consent-until cells were read as
 
     def detail(self, index: int) -> str:
         verdict = int(self.verdict[index])
@@ -227,7 +229,7 @@ def check(
     for number, file in enumerate(examined.files):
         verdicts = np.bincount(examined.verdict[examined.file_of == number], minlength=len(_REASONS) + 1)
         rejected = {_REASONS[code]: int(verdicts[code]) for code in (_INVALID, _MISSING, _DUPLICATE, _OPTED_OUT)}
-        files.append(FileCheck(_summary(file), int(verdicts[_OK]), rejected))
+        files.append(FileCheck(_summary(file, examined.open_ended.get(number)), int(verdicts[_OK]), rejected))
     rows = _rejected_rows(examined, headers=None)
     misspelt = _misspelt(examined)
     share.done(1.0)
@@ -375,7 +377,7 @@ def load(
         examined = _first_kept_wins(examined, prefer)
     rejected_cells = _rejected_cells(examined)
     headers = _shared_headers(examined.files)
-    summaries = tuple(_summary(file) for file in examined.files)
+    summaries = tuple(_summary(file, examined.open_ended.get(number)) for number, file in enumerate(examined.files))
     # From here on a file's cells are needed only for its recipients: each column is let go as
     # soon as theirs are taken from it, so the list is not held twice.
     held = [list(file.columns) for file in examined.files]
@@ -655,7 +657,8 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     repeated = first_row_of_key[key_of_row] != valid_rows
     verdict[valid_rows[repeated]] = _DUPLICATE
     first_of = dict(zip(valid_rows[repeated].tolist(), first_row_of_key[key_of_row[repeated]].tolist(), strict=True))
-    opted_out = _opted_out(files, verdict, keys[codes], raw=raw, normalized=judged.normalized, consent_on=consent_on)
+    open_ended: dict[int, str] = {}
+    opted_out = _opted_out(files, verdict, keys[codes], raw=raw, normalized=judged.normalized, consent_on=consent_on, open_ended=open_ended)
     if opted_out:
         first_of = {row: first for row, first in first_of.items() if row not in opted_out}
         # A first row without consent (its opt-in cell empty) leaves its address to the next row of
@@ -672,7 +675,9 @@ def _examine(files: Sequence[listfile.ListFile], *, consent_on: date | None = No
     rejected_emails = _address_cells(raw.take(pa.array(np.flatnonzero(verdict))), names=False)[1] if len(raw) else raw
     pa.default_memory_pool().release_unused()  # the pages of the columns made and dropped above, back to the system
     missing = _missing_details(files, verdict)
-    return _Examined(tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, missing, gmail)
+    return _Examined(
+        tuple(files), file_of, position, rejected_emails, names, emails, verdict, errors, first_of, opted_out, missing, gmail, open_ended
+    )
 
 
 _NO_ADDRESS = "no email address"
@@ -725,12 +730,14 @@ def _opted_out(
     raw: pa.Array,
     normalized: pa.Array,
     consent_on: date | None = None,
+    open_ended: dict[int, str] | None = None,
 ) -> dict[int, str]:
     """The rows (of every file, in order) whose address asked not to be mailed, each with why:
     its own opt-out cell (a CRM export's "Unsubscribed from all email", "Email Opt Out": headers.
     OPT_OUT_HEADERS) says so, or another row of the same address does, its address mistyped
     (``raw``: the address cells; ``normalized``: each row's address, null where invalid). ``verdict``
-    is marked _OPTED_OUT for them. Nothing is computed for lists without such a column."""
+    is marked _OPTED_OUT for them. Nothing is computed for lists without such a column. ``open_ended`` gets,
+    per file number, what its empty consent-until cells were read as, when another column of it gives consent."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -739,7 +746,7 @@ def _opted_out(
     today = date.today()
     unsaid: dict[int, str] = {}  # an empty opt-in cell: this row only is not mailed (review 20c #4)
     start = 0
-    for file in files:
+    for number, file in enumerate(files):
         # Every opt-out column counts (review 18y #1: a list with "Do Not Email" and Salesforce's "Email
         # Opt Out" read the first only, and mailed who had opted out in the second); the leftmost saying so is named.
         # An opt-in column ("Opt-in": no) the other way round: its rows saying no did not opt in (review 18z #7).
@@ -781,6 +788,19 @@ def _opted_out(
                 opted = pc.invert(pc.is_in(said_as, value_set=pa.array(NOT_OPTED_OUT, type=cells.type)))
                 # a link to unsubscribe ("Afmelden": https://...) says nobody left (review 23d #2)
                 opted = pc.and_(opted, pc.invert(pc.fill_null(pc.match_substring_regex(said_as, WEB_ADDRESS), False)))
+            if is_consent_until_header(file.headers[at]):
+                # An empty "Einwilligung bis" is no end given, not consent refused (edges 28: "Einwilligung": ja beside
+                # it was turned away): beside a column giving consent, that column decides; alone, nothing records consent.
+                giving = [h for h in beside if is_opt_in_header(h, beside=beside) and not is_consent_until_header(h, beside=beside)]
+                empty = pc.fill_null(pc.equal(said_as, ""), True)
+                if giving:
+                    opted = pc.and_(opted, pc.invert(empty))
+                    count = pc.sum(pc.cast(empty, pa.int64())).as_py() or 0
+                    if count and open_ended is not None:
+                        open_ended[number] = (
+                            f'{count} row{"s leave" if count != 1 else " leaves"} "{file.headers[at]}" empty: read as consent with '
+                            f'no end date, which "{giving[0]}" gives or refuses.'
+                        )
             rows = np.flatnonzero(np.asarray(opted.to_numpy(zero_copy_only=False), dtype=bool))
             for row, value, shown in zip(
                 rows.tolist(), cells.take(pa.array(rows)).to_pylist(), said_as.take(pa.array(rows)).to_pylist(), strict=True
@@ -789,12 +809,18 @@ def _opted_out(
                     told = NOT_CONSENTED_IN_LIST if is_opt_in_header(file.headers[at]) else OPTED_OUT_IN_LIST
                     before = f", before the email goes out on {today.isoformat()}" if shown in ending else ""
                     if not before and is_consent_until_header(file.headers[at]):  # why it is no consent (office 27)
-                        end = consent_end(shown)
+                        end, two = consent_end(shown), consent_end_readings(shown)
                         before = f": it ended on {end.isoformat()}" if end is not None else ": not a day mailer reads (write YYYY-MM-DD)"
+                        if two is not None:  # "03/04/2027": 3 April or 4 March, never guessed (edges 28)
+                            before = (
+                                f": it reads two ways, {two[0].day} {two[0]:%B %Y} or {two[1].day} {two[1]:%B %Y}; write "
+                                f"{two[0].isoformat()} or {two[0]:%d.%m.%Y} for {two[0].day} {two[0]:%B}"
+                            )
                     said[start + row] = f'{told} ("{file.headers[at]}": {listfile.short(value, 40)}{before})'
                     unsaid.pop(start + row, None)
                 elif start + row not in said:
-                    unsaid[start + row] = f'{NO_CONSENT_IN_LIST} ("{file.headers[at]}" is empty)'
+                    alone = ", and no other column of the list gives consent" if is_consent_until_header(file.headers[at]) else ""
+                    unsaid[start + row] = f'{NO_CONSENT_IN_LIST} ("{file.headers[at]}" is empty{alone})'
         start += len(file.rows)
     addressed = (verdict == _OK) | (verdict == _DUPLICATE)
     silent = np.array(sorted(row for row in unsaid if row not in said), dtype=np.int64)
@@ -935,7 +961,8 @@ def _stacked_cells(columns: Sequence[pa.Array]) -> pa.Array:
     return columns[0] if len(columns) == 1 else pa.concat_arrays(columns)
 
 
-def _summary(file: ListFile) -> ListSummary:
+def _summary(file: ListFile, open_ended: str | None = None) -> ListSummary:
+    """What was found in ``file``, with what its empty consent-until cells were read as (``open_ended``)."""
     return ListSummary(
         path=file.path,
         rows=len(file.rows),
@@ -943,7 +970,7 @@ def _summary(file: ListFile) -> ListSummary:
         delimiter=file.delimiter,
         recognized={name: file.headers[col] for name, col in file.recognized.items()},
         custom={name: file.headers[col] for name, col in file.custom.items()},
-        notes=(*file.notes, *controls_note(file)),
+        notes=(*file.notes, *controls_note(file), *filter(None, (open_ended,))),
         send_notes=file.send_notes,
     )
 

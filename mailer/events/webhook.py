@@ -242,6 +242,13 @@ def create_app(
             status, message, outcome = refusal
             _log_request(request, status, None, started, outcome)
             return _answer(status, message)
+        if public_key is not None:
+            try:  # no signature, or none that could match: refused before the body is read (edges 28)
+                signature.check_headers(request.headers.get(signature.SIGNATURE_HEADER), request.headers.get(signature.TIMESTAMP_HEADER))
+            except SignatureError as exc:
+                log.warning("refused a webhook request: %s", exc.message)
+                _log_request(request, 403, None, started, "refused: bad or missing signature (body not read)")
+                return _answer(403, exc.message, headers={"Connection": "close"})
         try:
             # The whole body within [webhook] body_timeout: without a limit a sender trickling a byte
             # a second holds its connection (and a slot of uvicorn's limit_concurrency) for ever.

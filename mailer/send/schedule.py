@@ -78,7 +78,14 @@ def parse_at(text: str | datetime, *, now: datetime, office_zone: str | None = N
         # One space between the parts: a no-break space or a double one pasted from an email
         # reads as the space it looks like (review 18s #2).
         text = " ".join(text.split())
-        moment = _parse_moment(text, now=now, office_zone=office_zone)
+        # "03.04.2027 09:00 Europe/Berlin" is 3 April, as a list's "Einwilligung bis" reads it (edges 28)
+        read = zones.dotted_day_first(text)
+        try:
+            moment = _parse_moment(read, now=now, office_zone=office_zone)
+        except SendError as exc:
+            if read == text:
+                raise
+            raise SendError(exc.message.replace(f'"{read}"', f'"{text}"'), hint=exc.hint) from None  # her words
     else:
         raise SendError(
             f"The send time must be text or a datetime, not a {type(text).__name__}.",
