@@ -5,8 +5,10 @@ a little Python. Each test is a finding, through the command line, and failed be
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+from conftest import ROOT, example
 from office_cli import mailer, said
 
 # -- 1. a time, a file name or a second list without quotes: "Got unexpected extra arguments" ------
@@ -39,3 +41,36 @@ def test_words_left_over_on_the_command_line_say_what_to_quote_or_repeat(project
     # anything else still names the words left over, and what the command takes
     other = mailer("campaigns", "everything")
     assert other.exit_code == 2 and "everything" in said(other) and "unexpected extra" not in other.output, other.output
+
+
+# -- 2. config.example.toml's made-up postal address went out in every journalist's footer ---------
+
+
+def test_the_example_postal_address_left_in_mailer_toml_is_named_before_journalists_get_it(tmp_path: Path) -> None:
+    """The officer copies config.example.toml to mailer.toml, sets the From address and the log, and
+    leaves postal_address = "Example Association, 100 Example Street, Springfield, ...". The preview
+    said "No warnings.", and a live send put that made-up address in every journalist's footer, where
+    anti-spam laws want the office's own. Now the preview, a dry run and a test send warn, and a live
+    send to SendGrid is refused before any request. (Run without an API key: nothing can leave.)"""
+    for name in ("releases", "lists", "templates"):
+        shutil.copytree(example(name), tmp_path / name)
+    toml = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    toml = toml.replace('from_email = "press@example.org"', 'from_email = "presse@riverbend-stadt.de"')
+    toml = toml.replace('# url = "sqlite:///out/mailer.db"', 'url = "sqlite:///out/mailer.db"')
+    (tmp_path / "mailer.toml").write_text(toml, encoding="utf-8")
+    preview = mailer("preview", "releases/example.md")
+    assert preview.exit_code == 0, preview.output
+    assert "config.example.toml's made-up postal address" in said(preview) and "No warnings." not in preview.output, preview.output
+    live = mailer("send", "releases/example.md", "--list", "lists/press.csv", "--yes", "--no-test-ok", key=None)
+    assert live.exit_code == 1, live.output
+    assert "config.example.toml's made-up postal address" in said(live) and "Nothing was logged or sent" in said(live), live.output
+    assert "SENDGRID_API_KEY" not in said(live)  # refused for the address, before the key is looked for
+    # the office's own address: no word of it
+    (tmp_path / "mailer.toml").write_text(
+        toml.replace(
+            "Example Association, 100 Example Street, Springfield, ST 00000, USA", "Stadt Riverbend, Rathausplatz 1, 12345 Riverbend"
+        ),
+        encoding="utf-8",
+    )
+    own = mailer("preview", "releases/example.md")
+    assert own.exit_code == 0 and "made-up postal address" not in said(own), own.output

@@ -292,6 +292,21 @@ def _values(prepared: _Prepared, fields: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
+# config.example.toml's postal_address: copied into mailer.toml and left there, it put a made-up
+# address in every journalist's footer, where anti-spam laws want the office's own (newcomer 28 #2).
+EXAMPLE_POSTAL_ADDRESS = "Example Association, 100 Example Street, Springfield, ST 00000, USA"
+EXAMPLE_POSTAL_WORDS = (
+    "The postal address in every email's footer is config.example.toml's made-up postal address "
+    f'("{EXAMPLE_POSTAL_ADDRESS}"): set [sender] postal_address in mailer.toml to your office\'s own'
+)
+
+
+def example_postal_address(config: Config) -> bool:
+    """Whether mailer.toml still holds config.example.toml's postal address (spaces aside)."""
+    given = config.sender.postal_address
+    return given is not None and " ".join(given.split()) == EXAMPLE_POSTAL_ADDRESS
+
+
 def personalize(rendered: Rendered, fields: Mapping[str, str] | Contact) -> Personalized:
     """The exact subject, HTML and text one journalist receives (substitutions applied locally).
 
@@ -664,6 +679,8 @@ def _warnings(
         found.append(f"The embargo ({release.embargo.isoformat()}) is in the past; remove it or move it.")
     if not config.sender.postal_address:
         found.append("No postal address: set [sender] postal_address in mailer.toml (required for a live send).")
+    elif example_postal_address(config):
+        found.append(EXAMPLE_POSTAL_WORDS + " (a live send to SendGrid refuses it).")
     else:
         postal = " ".join(config.sender.postal_address.split())
         lacking = [part for part, content in (("HTML", unescape_html(html)), ("text", text)) if postal not in " ".join(content.split())]

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from mailer import compose, contacts, unsubscribe
 from mailer import scheduled as scheduled_words
 from mailer.compose import labels, release
+from mailer.compose.render import EXAMPLE_POSTAL_WORDS, example_postal_address
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.config_files import logged_list_paths, office_of
@@ -1771,6 +1772,11 @@ def _live_problem(
                 if config.source is not None
                 else " No mailer.toml was found: copy config.example.toml to mailer.toml in your press office's folder first."
             ),
+        )
+    if config.sendgrid.is_sendgrid and example_postal_address(config):  # newcomer 28 #2
+        return ConfigError(
+            f"{EXAMPLE_POSTAL_WORDS}. Nothing was logged or sent.",
+            hint=_setting("Edit postal_address under [sender] in", config) + ".",
         )
     return _sender_problem(rendered, config) or unsubscribe.check(config)
 
