@@ -74,3 +74,27 @@ def test_the_example_postal_address_left_in_mailer_toml_is_named_before_journali
     )
     own = mailer("preview", "releases/example.md")
     assert own.exit_code == 0 and "made-up postal address" not in said(own), own.output
+
+
+# -- 3. {{ contact.vorname }} beside a list headed "Vorname": "No list has a column for vorname" ------
+
+
+def test_a_field_named_as_the_lists_own_heading_is_told_the_name_mailer_reads_it_as(project: Path) -> None:
+    """The German list is headed "E-Mail-Adresse;Vorname;Nachname", so the officer wrote
+    {{ contact.vorname | default("Kollegin, Kollege") }}. The preview with --list said "No list has a
+    column for "vorname"" (the list plainly has one), and without a default the send was refused the
+    same way, with no hint that mailer reads Vorname as first_name."""
+    (project / "lists" / "presse.csv").write_text(
+        "\ufeffE-Mail-Adresse;Vorname;Nachname\nanna@zeitung.example;Anna;Müller\n", encoding="utf-8"
+    )
+    release = project / "releases" / "radweg.md"
+    release.write_text(
+        '---\nsubject: "Radweg"\n---\nGuten Tag {{ contact.vorname | default("Kollegin, Kollege") }},\n\nText.\n', encoding="utf-8"
+    )
+    shown = mailer("preview", "releases/radweg.md", "--list", "lists/presse.csv")
+    assert shown.exit_code == 0, shown.output
+    assert 'did you mean "first_name"? mailer reads a list column headed vorname as first_name' in said(shown), shown.output
+    release.write_text('---\nsubject: "Radweg"\n---\nGuten Tag {{ contact.vorname }},\n\nText.\n', encoding="utf-8")
+    refused = mailer("send", "releases/radweg.md", "--list", "lists/presse.csv", "--dry-run")
+    assert refused.exit_code == 1, refused.output
+    assert 'did you mean "first_name"? mailer reads a list column headed vorname as first_name' in said(refused), refused.output

@@ -489,8 +489,19 @@ def _outside(versions: Sequence[Rendered], known: Collection[str]) -> tuple[list
 
 
 def _named(field: str, known: Collection[str]) -> str:
-    """``"frist_name" (did you mean "first_name"?)``: the field, and the known name closest to it, if one is close."""
+    """``"frist_name" (did you mean "first_name"?)``: the field, and the known name closest to it, if one is close;
+    for a list's own heading that mailer reads as a standard column ("vorname" beside a Vorname column),
+    that column's name and why (newcomer 28 #3: "No list has a column for "vorname"", of a list headed Vorname)."""
+    from mailer.contacts.headers import read_as
+
     close = difflib.get_close_matches(field, sorted(known), n=1, cutoff=0.6)
+    column = read_as(field)
+    if column == "name" and {"first_name", "last_name"} & set(known) and not close:
+        return (
+            f'"{field}" (did you mean "first_name" or "last_name"? mailer reads a list column headed {field} as the name, into those two)'
+        )
+    if column is not None and column != field and column in known and column not in close:  # a typo of it says so already
+        return f'"{field}" (did you mean "{column}"? mailer reads a list column headed {field} as {column})'
     return f'"{field}"' + (f' (did you mean "{close[0]}"?)' if close else "")
 
 
