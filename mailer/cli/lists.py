@@ -102,8 +102,8 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
 
     Reads each FILE (CSV from Excel, a media database or a colleague: UTF-8, UTF-16,
     Windows-1252 or Mac Roman; comma, semicolon or tab, or the delimiter of Excel's "sep="
-    line), recognizes its columns (in English, French, German, Spanish, Italian or
-    Portuguese), and checks every
+    line), recognizes its columns (in English, French, German, Spanish, Italian,
+    Portuguese or Dutch), and checks every
     address. Rows with an invalid or missing address, and repeats of an address already
     seen (in any of the files), are reported with their row number. Nothing is changed.
     Exits 0 when the files could be read, even if some rows were rejected.
