@@ -98,3 +98,30 @@ def test_a_field_named_as_the_lists_own_heading_is_told_the_name_mailer_reads_it
     refused = mailer("send", "releases/radweg.md", "--list", "lists/presse.csv", "--dry-run")
     assert refused.exit_code == 1, refused.output
     assert 'did you mean "first_name"? mailer reads a list column headed vorname as first_name' in said(refused), refused.output
+
+
+# -- 4. a German office's release without language: "EMBARGOED UNTIL", "Media contact", "No warnings." --
+
+
+def test_an_office_in_germany_or_france_is_told_how_its_release_gets_its_own_words(project: Path) -> None:
+    """The Pressestelle (mailer.toml: [reports] time_zone = "Europe/Berlin") wrote its release in
+    German, without a `language:` line (the table of front-matter keys did not list one). The email
+    read "EMBARGOED UNTIL December 3, 2026, 9:00 AM CET", "Media contact", "Unsubscribe", and the
+    preview said "No warnings.". A UK office is told of en-GB; this one is told of language: de,
+    and an office whose embargo is in Paris of language: fr. language: en keeps English, unsaid."""
+    (project / "mailer.toml").write_text('[reports]\ntime_zone = "Europe/Berlin"\n', encoding="utf-8")
+    release = project / "releases" / "radweg.md"
+    front = '---\nsubject: "Neuer Radweg"\nembargo: "2026-12-03 09:00 Europe/Berlin"\n'
+    release.write_text(front + "---\nDie Stadt eröffnet den Radweg.\n", encoding="utf-8")
+    german = mailer("preview", "releases/radweg.md")
+    assert german.exit_code == 0, german.output
+    assert "language: de" in said(german) and "Media contact" in said(german), german.output
+    release.write_text(front + "language: en\n---\nThe city opens the cycle path.\n", encoding="utf-8")
+    english = mailer("preview", "releases/radweg.md")
+    assert english.exit_code == 0 and "language: de" not in said(english), english.output
+    (project / "mailer.toml").unlink()
+    release.write_text(
+        '---\nsubject: "Piste cyclable"\nembargo: "2026-12-03 09:00 Europe/Paris"\n---\nLa ville ouvre la piste.\n', encoding="utf-8"
+    )
+    french = mailer("preview", "releases/radweg.md")
+    assert french.exit_code == 0 and "language: fr" in said(french), french.output
