@@ -125,3 +125,24 @@ def test_an_office_in_germany_or_france_is_told_how_its_release_gets_its_own_wor
     )
     french = mailer("preview", "releases/radweg.md")
     assert french.exit_code == 0 and "language: fr" in said(french), french.output
+
+
+# -- 5. `--reason asked by phone` without quotes: "Not an email address: "by"; "phone"" ---------------
+
+
+def test_a_reason_not_in_quotes_is_told_to_go_in_quotes(logged: Path) -> None:
+    """Peter asked by phone to get no more releases: `mailer suppressions add peter@radio.example
+    --reason asked by phone` said `Not an email address: "by" (...); "phone" (...)`, and `suppressions
+    import FILE --reason the agency's list` that there is no file "list". Both now say to put the
+    reason in quotes, with the line to type; nothing is changed either way."""
+    added = mailer("suppressions", "add", "peter@radio.example", "--reason", "asked", "by", "phone")
+    assert added.exit_code == 2, added.output
+    assert '--reason "asked by phone"' in said(added) and "Not an email address" not in said(added), added.output
+    assert "peter@radio.example" not in mailer("suppressions", "list").output
+    (logged / "opt-outs.csv").write_text("Email\nold@paper.example\n", encoding="utf-8")
+    imported = mailer("suppressions", "import", "opt-outs.csv", "--reason", "agency", "list")
+    assert imported.exit_code == 2 and '--reason "agency list"' in said(imported), imported.output
+    removed = mailer("suppressions", "remove", "peter@radio.example", "--reason", "asked", "again")
+    assert removed.exit_code == 2 and '--reason "asked again"' in said(removed), removed.output
+    # a reason in quotes goes through as before
+    assert mailer("suppressions", "add", "peter@radio.example", "--reason", "asked by phone").exit_code == 0

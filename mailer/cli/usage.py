@@ -6,7 +6,7 @@ Loaded only when that happens, so the CLI's start-up stays as it was."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import click
 
@@ -88,3 +88,27 @@ def _lists(words: Sequence[str]) -> bool:
 
 def _takes_list(command: click.Command) -> bool:
     return any(isinstance(param, click.Option) and "--list" in param.opts for param in command.params)
+
+
+def reason_in_pieces(ctx: click.Context, reason: str, given: Sequence[str], meant: Callable[[str], bool]) -> None:
+    """Stop with the line to type when the words right after ``--reason VALUE`` on the command line
+    are taken for addresses or files (``given``) but are the reason's own (``--reason asked by phone``:
+    "by" and "phone"; newcomer 28 #5). ``meant``: whether a word could be what was meant (an address,
+    a file that exists): then nothing is said."""
+    raw = list(ctx.meta.get("mailer.arguments", ()))
+    for place, word in enumerate(raw):
+        if word == "--reason" and place + 1 < len(raw) and raw[place + 1] == reason:
+            after = place + 2
+        elif word == f"--reason={reason}":
+            after = place + 1
+        else:
+            continue
+        following = []
+        for other in raw[after:]:
+            if other.startswith("-") or other not in given or meant(other):
+                break
+            following.append(other)
+        if following:
+            ctx.fail(
+                f'{" ".join(following)}: part of the reason? A reason with spaces goes in quotes: --reason "{" ".join([reason, *following])}"'
+            )
