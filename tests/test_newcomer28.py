@@ -146,3 +146,22 @@ def test_a_reason_not_in_quotes_is_told_to_go_in_quotes(logged: Path) -> None:
     assert removed.exit_code == 2 and '--reason "asked again"' in said(removed), removed.output
     # a reason in quotes goes through as before
     assert mailer("suppressions", "add", "peter@radio.example", "--reason", "asked by phone").exit_code == 0
+
+
+# -- 6. the plan warned that a journalist it skips "may be misspelt" -----------------------------------
+
+
+def test_the_plan_warns_of_misspelt_addresses_only_among_those_it_mails(logged: Path) -> None:
+    """lisa.weber@gmail.con bounced on the first send and is suppressed. The next send's plan skipped
+    her (3 suppressed) and still warned "1 address may be misspelt: lisa.weber@gmail.con (gmail.com?)
+    ... a bounce suppresses the journalist": a warning about someone nobody mails, which reads as if
+    she were about to be mailed. The warning now names only the journalists the send mails."""
+    (logged / "lists" / "presse.csv").write_text(
+        "Email;Vorname\nanna@zeitung.example;Anna\nlisa.weber@gmail.con;Lisa\nmax@hotmial.com;Max\n", encoding="utf-8"
+    )
+    assert mailer("suppressions", "add", "lisa.weber@gmail.con", "--reason", "bounced").exit_code == 0
+    dry = mailer("send", "releases/example.md", "--list", "lists/presse.csv", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Skipped: 1 (1 suppressed)" in said(dry), dry.output
+    assert "1 address may be misspelt: max@hotmial.com (hotmail.com?)" in said(dry), dry.output
+    assert "gmail.con" not in said(dry), dry.output

@@ -182,7 +182,7 @@ def prepare_send(
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
-    warnings.extend(_misspelt(contact_list))  # "gmail.con": valid, so mailed, and it bounces (newcomer 26 #8)
+    warnings.extend(_misspelt(the_plan))  # "gmail.con": valid, so mailed, and it bounces (newcomer 26 #8)
     problem: SendError | ConfigError | TemplateError | None = None
     stale_problem = None
     if mode is Mode.LIVE and planned.stale is not None:  # older than a colleague's version (newcomer 22 #1)
@@ -345,16 +345,18 @@ def _left_behind(connection: Connection, config: Config, engine: Engine, *, new_
     )
 
 
-def _misspelt(contact_list: ContactList) -> list[str]:
-    """The plan's warning of recipients whose address's domain is likely a typo (``addresses.misspelt_warning``)."""
+def _misspelt(the_plan: plan_module.Plan) -> list[str]:
+    """The plan's warning of recipients whose address's domain is likely a typo (``addresses.misspelt_warning``):
+    only those it mails (newcomer 28 #6: a bounced, suppressed "gmail.con" was still named, as if about to be mailed)."""
+    import numpy as np
     import pyarrow as pa
 
     from mailer.contacts.addresses import misspelt_warning
     from mailer.models import ContactTable
 
-    people = contact_list.contacts
+    people = the_plan.contact_list.contacts
     emails = people.column("email") if isinstance(people, ContactTable) else pa.array([c.email for c in people], pa.string())
-    found = misspelt_warning(emails)
+    found = misspelt_warning(emails.filter(pa.array(np.asarray(the_plan.request_of) != plan_module.SKIPPED)))
     return [found] if found else []
 
 
