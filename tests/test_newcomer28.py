@@ -6,7 +6,10 @@ a little Python. Each test is a finding, through the command line, and failed be
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from conftest import ROOT, example
 from office_cli import mailer, said
@@ -165,3 +168,34 @@ def test_the_plan_warns_of_misspelt_addresses_only_among_those_it_mails(logged: 
     assert "Skipped: 1 (1 suppressed)" in said(dry), dry.output
     assert "1 address may be misspelt: max@hotmial.com (hotmail.com?)" in said(dry), dry.output
     assert "gmail.con" not in said(dry), dry.output
+
+
+# -- 7. --force-embargo sent the release early without a word in the plan ------------------------------
+
+
+def test_a_send_forced_past_the_embargo_says_so_in_its_plan(live: Path, standin: Any) -> None:
+    """The release is embargoed until tomorrow 09:00 Berlin. `mailer send ... --force-embargo --yes`
+    (a line from the shell's history, an up-arrow too many) showed a plan with "Scheduled: now" and
+    not a word of the embargo, then mailed every journalist a release marked "SPERRFRIST BIS ...".
+    The plan now says, before it goes, that journalists get it before the embargo lifts."""
+    release = live / "releases" / "example.md"
+    embargo = (datetime.now(UTC) + timedelta(days=1)).astimezone(ZoneInfo("Europe/Berlin"))
+    text = release.read_text(encoding="utf-8")
+    release.write_text(
+        text.replace("date: 2026-02-19\n", f'date: 2026-02-19\nembargo: "{embargo:%Y-%m-%d %H:%M} Europe/Berlin"\n'), encoding="utf-8"
+    )
+    forced = mailer("send", "releases/example.md", "--list", "lists/staff.csv", "--yes", "--no-test-ok", "--force-embargo")
+    assert forced.exit_code == 0, forced.output
+    assert "--force-embargo: journalists get it now, before the embargo lifts" in said(forced), forced.output
+    scheduled = mailer(
+        "send",
+        "releases/example.md",
+        "--list",
+        "lists/press.csv",
+        "--yes",
+        "--no-test-ok",
+        "--force-embargo",
+        "--at",
+        f"{datetime.now(UTC) + timedelta(hours=2):%Y-%m-%d %H:%M} UTC",
+    )
+    assert scheduled.exit_code == 0 and "--force-embargo: journalists get it at " in said(scheduled), scheduled.output

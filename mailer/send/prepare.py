@@ -178,6 +178,13 @@ def prepare_send(
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
+    if mode is Mode.LIVE and force_embargo and rendered.embargo is not None and (scheduled or embargo_now) < rendered.embargo:
+        # newcomer 28 #7: the plan of a live send forced past the embargo said nothing of it (a dry run stays quiet: test_preflight)
+        when = f"at {schedule.describe(scheduled)}" if scheduled else "now"
+        warnings.append(
+            f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
+            "the email still says it is embargoed until then."
+        )
     warnings.extend(_dated_before_delivery(release_path, scheduled))
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
@@ -517,6 +524,13 @@ def prepare_follow_up(
     held = _held_words(original, now=now)
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
+    if mode is Mode.LIVE and force_embargo and rendered.embargo is not None and (scheduled or embargo_now) < rendered.embargo:
+        # newcomer 28 #7: the plan of a live send forced past the embargo said nothing of it (a dry run stays quiet: test_preflight)
+        when = f"at {schedule.describe(scheduled)}" if scheduled else "now"
+        warnings.append(
+            f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
+            "the email still says it is embargoed until then."
+        )
         if held is not None:
             warnings.insert(0, f"{held} A live follow-up is refused until then.")
     problem: SendError | ConfigError | TemplateError | None = None
