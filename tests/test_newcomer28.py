@@ -199,3 +199,16 @@ def test_a_send_forced_past_the_embargo_says_so_in_its_plan(live: Path, standin:
         f"{datetime.now(UTC) + timedelta(hours=2):%Y-%m-%d %H:%M} UTC",
     )
     assert scheduled.exit_code == 0 and "--force-embargo: journalists get it at " in said(scheduled), scheduled.output
+
+
+# -- 8. --to "Ole Berg <ole@...>" (copied from the mail program): the validator's words -----------------
+
+
+def test_a_test_send_to_a_named_address_says_to_give_the_address_alone(project: Path) -> None:
+    """The officer copied a colleague from the mail program: `mailer test releases/example.md --to
+    "Ole Berg <ole@stadt.example>"`. It said "'Ole Berg <ole@stadt.example>' is not an email address:
+    A display name and angle brackets around the email address are not permitted here." (the
+    validator's words), where two such addresses get the line to type. Now one does too."""
+    named = mailer("test", "releases/example.md", "--to", "Ole Berg <ole@stadt.example>", key=None)
+    assert named.exit_code == 2, named.output
+    assert "--to ole@stadt.example" in said(named) and "not permitted here" not in said(named), named.output
