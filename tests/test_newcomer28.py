@@ -243,3 +243,17 @@ def test_open_without_a_browser_says_it_in_mailers_words_only(project: Path) -> 
     )
     assert done.returncode == 0, done.stderr
     assert "xdg-open" not in done.stderr and "Could not open a browser here" in done.stderr, done.stderr
+
+
+# -- 10. --at tomorrow, in a Berlin office: "for example --at "... America/New_York"" -------------------
+
+
+def test_a_time_mailer_cannot_read_gets_an_example_on_the_offices_clock(logged: Path) -> None:
+    """The Berlin office (mailer.toml: [reports] time_zone = "Europe/Berlin") typed --at tomorrow and
+    was shown `for example --at "2026-12-03 09:00 America/New_York"`: a New York time to copy."""
+    (logged / "mailer.toml").write_text(
+        (logged / "mailer.toml").read_text(encoding="utf-8") + '\n[reports]\ntime_zone = "Europe/Berlin"\n', encoding="utf-8"
+    )
+    result = mailer("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run", "--at", "tomorrow")
+    assert result.exit_code == 1, result.output
+    assert "Europe/Berlin" in said(result) and "America/New_York" not in said(result), result.output
