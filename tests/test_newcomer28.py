@@ -257,3 +257,23 @@ def test_a_time_mailer_cannot_read_gets_an_example_on_the_offices_clock(logged: 
     result = mailer("send", "releases/example.md", "--list", "lists/press.csv", "--dry-run", "--at", "tomorrow")
     assert result.exit_code == 1, result.output
     assert "Europe/Berlin" in said(result) and "America/New_York" not in said(result), result.output
+
+
+# -- 11. `lists clean -o presse.xlsx` wrote CSV text under an Excel name ---------------------------------
+
+
+def test_a_clean_list_named_xlsx_is_refused_with_the_csv_name_to_give(project: Path) -> None:
+    """The officer wanted the cleaned list "as an Excel file": `mailer lists clean lists/press.csv -o
+    presse-sauber.xlsx` said "Wrote 41 recipients to presse-sauber.xlsx." and wrote CSV text there,
+    which Excel refuses to open ("the file format or file extension is not valid"); `lists prune` and
+    --rejects likewise. `suppressions list -o x.xlsx` already said it writes CSV: these do too, and
+    write nothing."""
+    for args in (
+        ("clean", "lists/press.csv", "-o", "presse-sauber.xlsx"),
+        ("clean", "lists/press.csv", "-o", "presse-sauber.csv", "--rejects", "fehler.xlsx"),
+        ("prune", "lists/press.csv", "-o", "presse-sauber.xlsx"),
+    ):
+        refused = mailer("lists", *args)
+        assert refused.exit_code == 1, refused.output
+        assert "writes the list as CSV" in said(refused) and ".csv" in said(refused), refused.output
+        assert not list(project.glob("presse-sauber.*")) and not (project / "fehler.xlsx").exists()

@@ -534,8 +534,9 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
 
     if out.resolve() in {file.resolve() for file in files}:
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
-    from mailer.cli.lists import BAR_STEPS, LIST_SUFFIXES, bar_share
+    from mailer.cli.lists import BAR_STEPS, LIST_SUFFIXES, bar_share, refuse_workbook
 
+    refuse_workbook(out, "-o", "lists prune")
     app.never_over(out, suffixes=LIST_SUFFIXES)
     with output.progress("Reading lists", total=BAR_STEPS) as advance:
         loaded = contacts.load(files, on_progress=bar_share(advance))
