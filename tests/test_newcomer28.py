@@ -277,3 +277,25 @@ def test_a_clean_list_named_xlsx_is_refused_with_the_csv_name_to_give(project: P
         assert refused.exit_code == 1, refused.output
         assert "writes the list as CSV" in said(refused) and ".csv" in said(refused), refused.output
         assert not list(project.glob("presse-sauber.*")) and not (project / "fehler.xlsx").exists()
+
+
+# -- 12. carrying the team's log back into the old one counted the old one's own sends as new ------------
+
+
+def test_carrying_back_the_log_this_one_was_carried_into_adds_none_of_its_own_sends(tmp_path: Path, standin: Any, db_url: str) -> None:
+    """The office sent from its SQLite log, moved to the team's log (`mailer carry-over out/mailer.db`),
+    then went back to its own file for a day and carried the team's log into it, to know what the team
+    sent meanwhile. That said "1 live send, to 4 journalists (4 new here)": its own send, carried
+    back into itself as if another log had made it. Its own sends come back as nothing new."""
+    from office_cli import SEND, office, write_config
+
+    own = f"sqlite:///{tmp_path / 'own.db'}"
+    office(tmp_path, standin, own)
+    assert mailer(*SEND).exit_code == 0
+    write_config(tmp_path, standin, db_url)
+    there = mailer("carry-over", str(tmp_path / "own.db"))
+    assert there.exit_code == 0 and "(2 new here)" in said(there), there.output
+    write_config(tmp_path, standin, own)
+    back = mailer("carry-over", db_url if "://" in db_url and not db_url.startswith("sqlite") else db_url.removeprefix("sqlite:///"))
+    assert back.exit_code == 0, back.output
+    assert "new here" in said(back) and "(2 new here)" not in said(back), back.output
