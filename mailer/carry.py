@@ -108,7 +108,13 @@ def over(engine: Engine, source: str | Path, *, advance: Callable[[int], object]
     try:
         with old.connect() as reading:
             suppressions = suppression_store.every(reading)
-            campaigns = carried.of_log(reading, origin)
+            # Those it carried from this very log are this log's own sends: carried back, they were counted as
+            # new here, made by another log (newcomer 28 #12).
+            try:
+                ours: str | None = source_url(here)[1]
+            except StoreError:  # this log's file not made yet: nothing was carried from it
+                ours = None
+            campaigns = [(found, own) for found, own in carried.of_log(reading, origin) if own or found.origin != ours]
             called_off = cancelled_ids(reading)
         keys_before = set()
         still_here: tuple[tuple[str, int, tuple[str, ...]], ...] = ()

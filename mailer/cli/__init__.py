@@ -447,6 +447,21 @@ class MailerCommand(click.Command):
         super().__init__(*args, **kwargs)
         self.params.extend(_common_params())
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Words left over (a time not in quotes, a list without --list) are said in plain words with
+        the line to type, not as Click's "Got unexpected extra arguments (...)" (newcomer 28 #1)."""
+        raw, allowed = list(args), ctx.allow_extra_args
+        ctx.allow_extra_args = True
+        try:
+            rest = super().parse_args(ctx, args)
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            from mailer.cli.usage import extra_words
+
+            ctx.fail(extra_words(self, ctx, raw, rest))
+        return rest
+
 
 class MailerGroup(click.Group):
     """A command group whose commands take the common options, and which suggests a close name for a misspelt one."""

@@ -102,8 +102,8 @@ def check_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> No
 
     Reads each FILE (CSV from Excel, a media database or a colleague: UTF-8, UTF-16,
     Windows-1252 or Mac Roman; comma, semicolon or tab, or the delimiter of Excel's "sep="
-    line), recognizes its columns (in English, French, German, Spanish, Italian or
-    Portuguese), and checks every
+    line), recognizes its columns (in English, French, German, Spanish, Italian,
+    Portuguese or Dutch), and checks every
     address. Rows with an invalid or missing address, and repeats of an address already
     seen (in any of the files), are reported with their row number. Nothing is changed.
     Exits 0 when the files could be read, even if some rows were rejected.
@@ -231,8 +231,9 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
 
     _ = app.config  # a mistake in mailer.toml is reported whatever the command
     _refuse_overwriting(files, out, rejects)
-    for target in (out, rejects):
+    for target, option in ((out, "-o"), (rejects, "--rejects")):
         if target is not None:
+            refuse_workbook(target, option, "lists clean")
             app.never_over(target, suffixes=LIST_SUFFIXES)
     with output.progress("Reading lists", total=BAR_STEPS) as advance:
         contact_list = contacts.load(files, on_progress=bar_share(advance))
@@ -244,6 +245,20 @@ def clean_command(app: AppContext, files: tuple[Path, ...], out: Path, rejects: 
         output.say(f"Wrote {counted(count, 'rejected row')} to {rejects}.")
     elif contact_list.rejected:
         output.say(f"Left out {counted(len(contact_list.rejected), 'rejected row')} (add --rejects FILE to keep them for fixing).")
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
+
+def refuse_workbook(target: Path, option: str, command: str) -> None:
+    """A list written as CSV under a spreadsheet's name (``-o presse.xlsx``) is one Excel refuses to
+    open as damaged: refused before anything is read or written (newcomer 28 #11), as `suppressions
+    list -o` refuses it."""
+    if target.suffix.lower() in WORKBOOK_SUFFIXES:
+        raise ListError(
+            f"{target}: {command} writes the list as CSV (which Excel opens as it is), not as a {target.suffix} workbook.",
+            hint=f"Give a file name ending in .csv: {option} {shlex.quote(str(target.with_suffix('.csv')))}",
+        )
 
 
 def _refuse_overwriting(files: tuple[Path, ...], out: Path, rejects: Path | None) -> None:

@@ -221,11 +221,34 @@ def open_in_browser(path: Path) -> None:
     import click
 
     try:
-        code = click.launch(str(path.resolve()), wait=True)
+        with _launcher_quiet():  # "xdg-open: no method available ...", a browser's own chatter (newcomer 28 #9)
+            code = click.launch(str(path.resolve()), wait=True)
     except OSError:
         code = 1
     if code != 0:
         warn(f"Could not open a browser here: open {path} yourself.")
+
+
+@contextmanager
+def _launcher_quiet() -> Iterator[None]:
+    """Standard error (the file descriptor, which programs started meanwhile inherit) sent to the
+    null device for the while: mailer says itself whether the page could be opened."""
+    import os
+
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no standard error to speak of
+        yield
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def confirm(question: str) -> bool:

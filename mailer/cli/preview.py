@@ -136,6 +136,14 @@ def preview(
             f"The email writes dates the American way (for example {american}). For {english} "
             f"({theirs}), add  language: {tag}  to the release's front matter."
         )
+    elif len(shown_all) == 1 and shown_all[0].language == "en":
+        local = _office_language(config.reports.time_zone, release_path)
+        if local is not None:  # newcomer 28 #4: a German office's release read "EMBARGOED UNTIL", "Media contact"
+            name, tag = local
+            output.hint(
+                "The email's own words are in English (EMBARGOED UNTIL, Media contact, Unsubscribe, the date). "
+                f"If the release is in {name}, add  language: {tag}  to its front matter (language: en keeps English)."
+            )
     canadian = _canadian_office(config.reports.time_zone, release_path)
     for number, shown in enumerate(shown_all):
         if canadian is not None and shown.language == "fr":  # as France writes times: the hint for Quebec's way
@@ -148,6 +156,39 @@ def preview(
             output.hint(f"The French version writes times as in France (for example {france}). For Canadian French ({quebec}), {how}.")
     if open_browser:
         output.open_in_browser(shown_all[0].html_path)
+
+
+# Countries of one language the built-in labels speak: an office there is told of `language:`.
+_COUNTRY_LANGUAGE = {
+    **dict.fromkeys(("DE", "AT", "LI"), ("German", "de")),
+    **dict.fromkeys(("FR", "MC"), ("French", "fr")),
+    "ES": ("Spanish", "es"),
+    **dict.fromkeys(("IT", "SM", "VA"), ("Italian", "it")),
+    "PT": ("Portuguese", "pt"),
+    "NL": ("Dutch", "nl"),
+}
+
+
+def _office_language(office_zone: str | None, release_path: Path) -> tuple[str, str] | None:
+    """(the language, its tag) of an office in a country of one language press-mailer writes, by
+    mailer.toml's [reports] time_zone or the release's embargo zone, when the release names no
+    language of its own; None elsewhere."""
+    from babel.core import get_global
+
+    from mailer.compose import frontmatter
+
+    front, _, _ = frontmatter.split(release_path, frontmatter.read(release_path))
+    if "language" in frontmatter.parse(release_path, front)[0]:
+        return None
+    from mailer.compose import release as release_module
+
+    loaded = release_module.load(release_path)
+    if len(loaded.all_versions()) > 1:  # an English main version beside its translations is English on purpose
+        return None
+    zone = office_zone
+    if zone is None:
+        zone = getattr(loaded.embargo.tzinfo, "key", None) if loaded.embargo is not None else None
+    return _COUNTRY_LANGUAGE.get(get_global("zone_territories").get(zone, "")) if zone else None
 
 
 def _canadian_office(office_zone: str | None, release_path: Path) -> str | None:

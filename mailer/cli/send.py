@@ -70,6 +70,11 @@ def _checked(_ctx: click.Context, _param: click.Parameter, addresses: tuple[str,
                 param_hint="--to",
             )
         if normalized is None:
+            from mailer.mailbox import read
+
+            alone, unread = read(address) if not several and "<" in address else (None, "")
+            if alone is not None and unread is None:  # "Ole Berg <ole@x.org>", copied from a mail program (newcomer 28 #8)
+                raise click.BadParameter(f"{address!r}: --to takes the address alone, without the name: --to {alone}", param_hint="--to")
             raise click.BadParameter(f"{address!r} is not an email address: {why}", param_hint="--to")
         valid.append(normalized)
     return tuple(valid)

@@ -198,6 +198,9 @@ def add_command(app: AppContext, emails: tuple[str, ...], note: str) -> None:
     Example:
         mailer suppressions add jane@example.org --reason "asked by phone to stop"
     """
+    from mailer.cli.usage import reason_in_pieces
+
+    reason_in_pieces(click.get_current_context(), note, emails, lambda word: "@" in word)
     app.changes = "nothing was suppressed, since it would go on the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
     from mailer.events import suppressions
 
@@ -240,6 +243,9 @@ def import_command(app: AppContext, files: tuple[Path, ...], note: str) -> None:
     Example:
         mailer suppressions import do-not-contact.csv --reason "the agency's opt-out list, March 2026"
     """
+    from mailer.cli.usage import reason_in_pieces
+
+    reason_in_pieces(click.get_current_context(), note, [str(file) for file in files], lambda word: Path(word).exists())
     app.changes = "nothing was imported, since the addresses would go on the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
     from mailer import contacts, mailbox
     from mailer.store import suppressions as suppression_store
@@ -480,6 +486,9 @@ def remove_command(app: AppContext, emails: tuple[str, ...], note: str, lift_for
     Example:
         mailer suppressions remove jane@example.org --reason "resubscribed by email on 3 March"
     """
+    from mailer.cli.usage import reason_in_pieces
+
+    reason_in_pieces(click.get_current_context(), note, emails, lambda word: "@" in word)
     app.changes = "nothing was removed, since it would come off the other file's suppression list, not this folder's."  # before the config is read (review 15s #5)
     from mailer.events import suppressions
 
@@ -532,8 +541,9 @@ def prune_command(app: AppContext, files: tuple[Path, ...], out: Path, delimiter
 
     if out.resolve() in {file.resolve() for file in files}:
         raise MailerError(f"{out}: would overwrite the list being pruned.", hint="Write to another file, for example -o lists/pruned.csv")
-    from mailer.cli.lists import BAR_STEPS, LIST_SUFFIXES, bar_share
+    from mailer.cli.lists import BAR_STEPS, LIST_SUFFIXES, bar_share, refuse_workbook
 
+    refuse_workbook(out, "-o", "lists prune")
     app.never_over(out, suffixes=LIST_SUFFIXES)
     with output.progress("Reading lists", total=BAR_STEPS) as advance:
         loaded = contacts.load(files, on_progress=bar_share(advance))

@@ -322,6 +322,21 @@ def _values(prepared: _Prepared, fields: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
+# config.example.toml's postal_address: copied into mailer.toml and left there, it put a made-up
+# address in every journalist's footer, where anti-spam laws want the office's own (newcomer 28 #2).
+EXAMPLE_POSTAL_ADDRESS = "Example Association, 100 Example Street, Springfield, ST 00000, USA"
+EXAMPLE_POSTAL_WORDS = (
+    "The postal address in every email's footer is config.example.toml's made-up postal address "
+    f'("{EXAMPLE_POSTAL_ADDRESS}"): set [sender] postal_address in mailer.toml to your office\'s own'
+)
+
+
+def example_postal_address(config: Config) -> bool:
+    """Whether mailer.toml still holds config.example.toml's postal address (spaces aside)."""
+    given = config.sender.postal_address
+    return given is not None and " ".join(given.split()) == EXAMPLE_POSTAL_ADDRESS
+
+
 def personalize(rendered: Rendered, fields: Mapping[str, str] | Contact) -> Personalized:
     """The exact subject, HTML and text one journalist receives (substitutions applied locally).
 
@@ -504,8 +519,19 @@ def _outside(versions: Sequence[Rendered], known: Collection[str]) -> tuple[list
 
 
 def _named(field: str, known: Collection[str]) -> str:
-    """``"frist_name" (did you mean "first_name"?)``: the field, and the known name closest to it, if one is close."""
+    """``"frist_name" (did you mean "first_name"?)``: the field, and the known name closest to it, if one is close;
+    for a list's own heading that mailer reads as a standard column ("vorname" beside a Vorname column),
+    that column's name and why (newcomer 28 #3: "No list has a column for "vorname"", of a list headed Vorname)."""
+    from mailer.contacts.headers import read_as
+
     close = difflib.get_close_matches(field, sorted(known), n=1, cutoff=0.6)
+    column = read_as(field)
+    if column == "name" and {"first_name", "last_name"} & set(known) and not close:
+        return (
+            f'"{field}" (did you mean "first_name" or "last_name"? mailer reads a list column headed {field} as the name, into those two)'
+        )
+    if column is not None and column != field and column in known and column not in close:  # a typo of it says so already
+        return f'"{field}" (did you mean "{column}"? mailer reads a list column headed {field} as {column})'
     return f'"{field}"' + (f' (did you mean "{close[0]}"?)' if close else "")
 
 
@@ -694,6 +720,8 @@ def _warnings(
         found.append(f"The embargo ({release.embargo.isoformat()}) is in the past; remove it or move it.")
     if not config.sender.postal_address:
         found.append("No postal address: set [sender] postal_address in mailer.toml (required for a live send).")
+    elif example_postal_address(config):
+        found.append(EXAMPLE_POSTAL_WORDS + " (a live send to SendGrid refuses it).")
     else:
         postal = " ".join(config.sender.postal_address.split())
         lacking = [part for part, content in (("HTML", unescape_html(html)), ("text", text)) if postal not in " ".join(content.split())]

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from mailer import compose, contacts, unsubscribe
 from mailer import scheduled as scheduled_words
 from mailer.compose import labels, release
+from mailer.compose.render import EXAMPLE_POSTAL_WORDS, example_postal_address
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.config_files import logged_list_paths, office_of
@@ -179,12 +180,19 @@ def prepare_send(
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
+    if mode is Mode.LIVE and force_embargo and rendered.embargo is not None and (scheduled or embargo_now) < rendered.embargo:
+        # newcomer 28 #7: the plan of a live send forced past the embargo said nothing of it (a dry run stays quiet: test_preflight)
+        when = f"at {schedule.describe(scheduled)}" if scheduled else "now"
+        warnings.append(
+            f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
+            "the email still says it is embargoed until then."
+        )
     warnings.extend(_dated_before_delivery(release_path, scheduled))
     warnings.extend(forgotten_behind)
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
     # that sends without checking first (review 18h #11).
     warnings.extend(f"{summary.path}: {note}" for summary in loaded.files for note in summary.send_notes)
-    warnings.extend(_misspelt(contact_list))  # "gmail.con": valid, so mailed, and it bounces (newcomer 26 #8)
+    warnings.extend(_misspelt(the_plan))  # "gmail.con": valid, so mailed, and it bounces (newcomer 26 #8)
     problem: SendError | ConfigError | TemplateError | None = None
     stale_problem = None
     if mode is Mode.LIVE and planned.stale is not None:  # older than a colleague's version (newcomer 22 #1)
@@ -415,16 +423,18 @@ def _some(campaign_ids: list[str]) -> str:
     return ", ".join(campaign_ids[:3]) + (", ..." if len(campaign_ids) > 3 else "")
 
 
-def _misspelt(contact_list: ContactList) -> list[str]:
-    """The plan's warning of recipients whose address's domain is likely a typo (``addresses.misspelt_warning``)."""
+def _misspelt(the_plan: plan_module.Plan) -> list[str]:
+    """The plan's warning of recipients whose address's domain is likely a typo (``addresses.misspelt_warning``):
+    only those it mails (newcomer 28 #6: a bounced, suppressed "gmail.con" was still named, as if about to be mailed)."""
+    import numpy as np
     import pyarrow as pa
 
     from mailer.contacts.addresses import misspelt_warning
     from mailer.models import ContactTable
 
-    people = contact_list.contacts
+    people = the_plan.contact_list.contacts
     emails = people.column("email") if isinstance(people, ContactTable) else pa.array([c.email for c in people], pa.string())
-    found = misspelt_warning(emails)
+    found = misspelt_warning(emails.filter(pa.array(np.asarray(the_plan.request_of) != plan_module.SKIPPED)))
     return [found] if found else []
 
 
@@ -585,6 +595,13 @@ def prepare_follow_up(
     held = _held_words(original, now=now)
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
+    if mode is Mode.LIVE and force_embargo and rendered.embargo is not None and (scheduled or embargo_now) < rendered.embargo:
+        # newcomer 28 #7: the plan of a live send forced past the embargo said nothing of it (a dry run stays quiet: test_preflight)
+        when = f"at {schedule.describe(scheduled)}" if scheduled else "now"
+        warnings.append(
+            f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
+            "the email still says it is embargoed until then."
+        )
         if held is not None:
             warnings.insert(0, f"{held} A live follow-up is refused until then.")
     problem: SendError | ConfigError | TemplateError | None = None
@@ -1883,6 +1900,11 @@ def _live_problem(
                 if config.source is not None
                 else " No mailer.toml was found: copy config.example.toml to mailer.toml in your press office's folder first."
             ),
+        )
+    if config.sendgrid.is_sendgrid and example_postal_address(config):  # newcomer 28 #2
+        return ConfigError(
+            f"{EXAMPLE_POSTAL_WORDS}. Nothing was logged or sent.",
+            hint=_setting("Edit postal_address under [sender] in", config) + ".",
         )
     return _sender_problem(rendered, config) or unsubscribe.check(config)
 

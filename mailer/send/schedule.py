@@ -160,7 +160,7 @@ def _parse_moment(text: str, *, now: datetime, office_zone: str | None = None) -
     try:
         naive = datetime.fromisoformat(when)
     except ValueError:
-        raise _unread(text, now, zone) from None
+        raise _unread(text, now, zone, office_zone) from None
     hint = zones.abbreviation_hint(when, zone, shape='--at "{}"')  # "09:00 PST": a clock's abbreviation, no zone name
     if hint is not None:
         raise SendError(f'--at "{text}": {zone} is an abbreviation, not a time zone name mailer knows.', hint=hint)
@@ -181,15 +181,16 @@ def _parse_moment(text: str, *, now: datetime, office_zone: str | None = None) -
     return _on_the_clock(naive, tz, text=text, zone=zone)
 
 
-def _unread(text: str, now: datetime, zone: str) -> SendError:
+def _unread(text: str, now: datetime, zone: str, office_zone: str | None = None) -> SendError:
     """ "Not a time mailer understands", its example in the zone written when mailer knows it (newcomer 24 #10:
-    "... 9am Europe/London" was shown an example in America/New_York)."""
+    "... 9am Europe/London" was shown an example in America/New_York), else in the office's ([reports] time_zone;
+    newcomer 28: a Berlin office's --at tomorrow was shown America/New_York)."""
     try:
         named = zones.spelled(zone)
         ZoneInfo(named)
     except (ValueError, ZoneInfoNotFoundError, OSError):
         place = zones.place_zone(zone)
-        named = place[0] if place else "America/New_York"
+        named = place[0] if place else office_zone or "America/New_York"
     return SendError(
         f'--at "{text}" is not a time mailer understands.',
         hint=f"Write the date, the time (24-hour, HH:MM) and the time zone, for example {at_example(now, named)}.",
