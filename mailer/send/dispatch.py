@@ -322,7 +322,12 @@ class Dispatcher:
         since, overrides = self.suppression_rule
         numbers = {request.number for request in taken}
         # Their Gmail addresses, keyed: a suppression under another spelling of the inbox keeps them out too.
-        gmail = [mailbox.key(e) for request in taken for e in Recipients.of(request.messages).emails if e.lower().endswith(mailbox.GMAIL)]
+        gmail = [
+            mailbox.key(e)
+            for request in taken
+            for e in _maybe_gmail(Recipients.of(request.messages).emails)
+            if e.lower().endswith(mailbox.GMAIL)
+        ]
         messages.skip_suppressed(
             connection, self.campaign_id, since=since, overrides=overrides, now=utcnow(connection), requests=numbers, gmail=gmail
         )
@@ -681,6 +686,15 @@ def _asks_ready(transport: Transport) -> bool:
         return "ready" in inspect.signature(transport.send).parameters
     except (TypeError, ValueError):
         return False
+
+
+def _maybe_gmail(emails: Sequence[str]) -> Sequence[str]:
+    """``emails``, or none when not one of them can end in a Gmail domain (``mailbox.GMAIL``): a
+    request without a Gmail address is looked at once, lower-cased whole, not an address at a time
+    (before each request, per journalist: 0.17 µs became 0.02; perf28). The whole lower-cased is
+    each address lower-cased, joined: whatever ``e.lower()`` ends with is in it."""
+    whole = "\n".join(emails).lower()
+    return emails if any(domain in whole for domain in mailbox.GMAIL) else ()
 
 
 def _with(request: Request, part: Recipients, number: int) -> Request:

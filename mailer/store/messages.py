@@ -371,10 +371,22 @@ def planned_in(connection: Connection, campaign_id: str, requests: Collection[in
     """How many rows of these requests of a campaign are still `planned` (along the campaign/request index)."""
     if not requests:
         return 0
+    if len(requests) == 1:  # a run's check before each request: compiled once (SQLAlchemy's building was a third of it; perf28)
+        (request_no,) = requests
+        return int(_PLANNED_IN_ONE.rows(connection, {"campaign_id": campaign_id, "request_no": request_no})[0][0] or 0)
     query = select(func.count()).where(
         message.c.campaign_id == campaign_id, message.c.request_no.in_(sorted(requests)), message.c.state == MessageState.PLANNED.value
     )
     return int(connection.scalar(query) or 0)
+
+
+_PLANNED_IN_ONE = Prepared(
+    select(func.count()).where(
+        message.c.campaign_id == bindparam("campaign_id"),
+        message.c.request_no == bindparam("request_no"),
+        message.c.state == MessageState.PLANNED.value,
+    )
+)
 
 
 def emails_planned_in(connection: Connection, campaign_id: str, requests: Collection[int]) -> set[str]:

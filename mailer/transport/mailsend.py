@@ -139,10 +139,11 @@ def build_body(request: Request, common: Mapping[str, Any], *, one_click: OneCli
     tag = request.rendered.unsubscribe_tag or _SUBSCRIPTION_TAG
     recipients = request.recipients
     personalizations = []
-    for key, email, name, substitutions in zip(
-        recipients.message_keys, recipients.emails, recipients.names, recipients.substitutions, strict=True
-    ):
-        to: dict[str, str] = {"email": sendable(email)}
+    emails = recipients.emails
+    if not "".join(emails).isascii():  # per request: a plain ASCII address is its own sendable form (perf28)
+        emails = [sendable(email) for email in emails]
+    for key, email, name, substitutions in zip(recipients.message_keys, emails, recipients.names, recipients.substitutions, strict=True):
+        to: dict[str, str] = {"email": email}
         if name:
             name = recipient_name(name)
             if name:
