@@ -105,7 +105,7 @@ def _write(
     rendered = render(version, config=config)
     # Checked as a send checks them (newcomer 15 #3: "No warnings." for {{ contact.frist_name }}):
     # against the lists given (raises as a send would), else against the standard columns.
-    unknown = unknown_fields([rendered], people) if people is not None else misspelt_fields([rendered], read_as=read_as)
+    unknown = unknown_fields([rendered], people, read_as=read_as) if people is not None else misspelt_fields([rendered], read_as=read_as)
     shown = dict(fields) if fields is not None else stand_ins(rendered)
     email = personalize(rendered, shown)
     values = substitutions(rendered, shown) if fields is not None else {}

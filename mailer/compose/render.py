@@ -382,7 +382,9 @@ def check_fields(rendered: Rendered, contacts: Iterable[Contact]) -> None:
         )
 
 
-def unknown_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> list[str]:
+def unknown_fields(
+    versions: Sequence[Rendered], people: Sequence[Contact], *, read_as: Callable[[str], str | None] | None = None
+) -> list[str]:
     """Contact fields the release uses that no list has a column for: a misspelt name, most often.
     What ``mailer send`` and ``mailer preview --list`` both check (promise 9: the proof is refused
     or warned of as the send is; newcomer 15 #3).
@@ -400,11 +402,16 @@ def unknown_fields(versions: Sequence[Rendered], people: Sequence[Contact]) -> l
     required, defaulted = _outside(versions, known)
     if required:
         raise TemplateError(
-            "The release uses contact fields no list has a column for: " + ", ".join(_named(field, known) for field in required) + ".",
+            "The release uses contact fields no list has a column for: "
+            + ", ".join(_named(field, known, read_as) for field in required)
+            + ".",
             hint="Fix the name in the release ({{ contact.first_name }} for a First Name column), or add the column to the list. "
             f"The lists' fields: {', '.join(sorted(known))}.",
         )
-    return [f"No list has a column for {_named(field, known)}: every journalist gets the release's default for it." for field in defaulted]
+    return [
+        f"No list has a column for {_named(field, known, read_as)}: every journalist gets the release's default for it."
+        for field in defaulted
+    ]
 
 
 def misspelt_fields(versions: Sequence[Rendered], *, read_as: Callable[[str], str | None] | None = None) -> list[str]:
@@ -518,14 +525,13 @@ def _outside(versions: Sequence[Rendered], known: Collection[str]) -> tuple[list
     return list(required), [field for field in defaulted if field not in required]
 
 
-def _named(field: str, known: Collection[str]) -> str:
+def _named(field: str, known: Collection[str], read_as: Callable[[str], str | None] | None = None) -> str:
     """``"frist_name" (did you mean "first_name"?)``: the field, and the known name closest to it, if one is close;
     for a list's own heading that mailer reads as a standard column ("vorname" beside a Vorname column),
-    that column's name and why (newcomer 28 #3: "No list has a column for "vorname"", of a list headed Vorname)."""
-    from mailer.contacts.headers import read_as
-
+    that column's name and why (newcomer 28 #3: "No list has a column for "vorname"", of a list headed Vorname);
+    ``read_as``: contacts' header variants, given by the caller (compose does not reach into the list manager)."""
     close = difflib.get_close_matches(field, sorted(known), n=1, cutoff=0.6)
-    column = read_as(field)
+    column = read_as(field) if read_as is not None else None
     if column == "name" and {"first_name", "last_name"} & set(known) and not close:
         return (
             f'"{field}" (did you mean "first_name" or "last_name"? mailer reads a list column headed {field} as the name, into those two)'

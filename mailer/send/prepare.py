@@ -25,6 +25,7 @@ from mailer.compose.render import EXAMPLE_POSTAL_WORDS, example_postal_address
 from mailer.compose.versions import language_name
 from mailer.config import Config, reserved_for_examples
 from mailer.config_files import logged_list_paths, office_of
+from mailer.contacts import headers
 from mailer.contacts.addresses import typed_key
 from mailer.contacts.listfile import display_name
 from mailer.counting import all_of, counted
@@ -802,7 +803,7 @@ def _planned(
     never_test_sent, untested = _untested(connection, config, versions)
     if never_test_sent and not untested:
         untested = _dated_differently(connection, config, release_path)
-    defaulted = compose.unknown_fields(versions, contact_list.contacts)
+    defaulted = compose.unknown_fields(versions, contact_list.contacts, read_as=headers.read_as)
     _check_fields(versions, contact_list.contacts)
     the_plan = plan_module.build(
         versions[0],
