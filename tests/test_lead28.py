@@ -101,3 +101,47 @@ def test_lead28_the_same_release_a_newer_press_mailer_writes_differently_is_no_c
     assert corrected.exit_code == 0, said(corrected)
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example", "cleo@weekly.example"], said(corrected)
     assert "earlier version" in said(corrected), said(corrected)
+
+
+def test_lead28_the_fingerprint_of_what_the_office_wrote_follows_its_files_not_where_they_are(tmp_path: Path) -> None:
+    """The same release and templates in two copies of the office folder: one fingerprint. A change to the
+    release, the template, the stylesheet or the office's labels file: another one (a correction)."""
+    import shutil
+
+    from conftest import example
+
+    from mailer import compose
+    from mailer.compose import release
+    from mailer.config import Config
+
+    def fingerprint(folder: Path) -> str:
+        config = Config.model_validate({"compose": {"templates": str(folder / "templates")}})
+        return compose.render(release.load(folder / "releases" / "example.md"), config=config).source_hash
+
+    copies = []
+    for name in ("maria", "tom"):
+        for part in ("releases", "templates"):
+            shutil.copytree(example(part), tmp_path / name / part)
+        copies.append(tmp_path / name)
+    maria, tom = copies
+    first = fingerprint(maria)
+    assert first and fingerprint(tom) == first
+    seen = {first}
+    for changed, old, new in (
+        (
+            "templates/release.css",
+            "}",
+            "}\n/* brand blue */",
+        ),
+        ("templates/release.html.j2", "</body>", "<p>Follow us</p></body>"),
+        ("releases/example.md", "bees", "honeybees"),
+    ):
+        path = tom / changed
+        text = path.read_text(encoding="utf-8")
+        assert old in text, changed
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        now = fingerprint(tom)
+        assert now not in seen, changed
+        seen.add(now)
+    (tom / "templates" / "labels.toml").write_text('[en]\nmedia_contact = "Press desk"\n', encoding="utf-8")
+    assert fingerprint(tom) not in seen

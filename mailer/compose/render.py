@@ -25,7 +25,7 @@ from pathlib import Path
 import platformdirs
 
 from mailer import unsubscribe
-from mailer.compose import markup, tokens
+from mailer.compose import labels, markup, tokens
 from mailer.compose.inline import absolute, inline
 from mailer.compose.release import Release
 from mailer.config import APP_NAME, Config
@@ -144,7 +144,7 @@ def _source_hash(release: Release, config: Config, parts: markup.Parts, attachme
     """``Rendered.source_hash``: SHA-256 of what the office wrote, "" when the release file cannot be read again.
 
     The release file's bytes (front matter and text; an undated release is the same file every day),
-    the template files the render read and the stylesheet, by their names in the templates folder
+    the template files the render read, the stylesheet and the labels file, by their names in the templates folder
     (a colleague's copy of the office folder elsewhere on disk is the same), each attachment and
     image, and the settings the email shows (From, Reply-To, postal address, base URL, unsubscribe
     link). Not press-mailer's own work: a newer version that writes the same release differently
@@ -159,6 +159,11 @@ def _source_hash(release: Release, config: Config, parts: markup.Parts, attachme
     for name, text in parts.template_sources:
         pieces += [name.encode("utf-8"), text.encode("utf-8", "surrogatepass")]
     pieces.append(parts.css.encode("utf-8", "surrogatepass"))
+    office_labels = Path(parts.template).parent / labels.FILE_NAME  # the office's own labels beside its template
+    try:
+        pieces.append(office_labels.read_bytes() if parts.template and office_labels.is_file() else b"")
+    except OSError:
+        return ""
     for attachment in attachments:
         pieces += [attachment.filename.encode("utf-8"), hashlib.sha256(attachment.content).digest()]
     sender = config.sender
