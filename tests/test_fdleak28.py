@@ -14,7 +14,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from office_cli import SEND, campaign_of, mailer, office
+from sqlalchemy import create_engine, text
+
+from mailer.errors import StoreError
+from mailer.store import connect
 
 
 def descriptors() -> Counter[str]:
@@ -30,7 +35,7 @@ def descriptors() -> Counter[str]:
 
 
 def test_commands_run_in_process_close_the_log_when_they_end(project: Path, standin: Any, db_url: str) -> None:
-    """A dry-run send, a test send, status, report and contact, run three times each through main() with no
+    """A dry-run send, a test send, status, report and contact, run twice each through main() with no
     garbage collection in between, leave the process holding the descriptors it held before."""
     office(project, standin, db_url)
     campaign = campaign_of(mailer(*SEND))  # first use: imports, caches, the stand-in's connection
@@ -42,10 +47,34 @@ def test_commands_run_in_process_close_the_log_when_they_end(project: Path, stan
     before = descriptors()
     gc.disable()
     try:
-        for _ in range(3):
+        for _ in range(2):
             for args in rounds:
                 result = mailer(*args)
                 assert result.exit_code == 0, result.output
+        after = descriptors()
+    finally:
+        gc.enable()
+    assert after == before
+
+
+def test_a_log_refused_on_opening_is_closed_at_once(db_url: str) -> None:
+    """A log store.connect refuses (here a newer press-mailer's) leaves nothing open: a script or
+    webhook that tries again and again kept two descriptors (a PostgreSQL socket) per try."""
+    connect(db_url).dispose()
+    raw = create_engine(db_url)
+    try:
+        with raw.begin() as connection:
+            connection.execute(text("UPDATE schema_info SET version = version + 5"))
+    finally:
+        raw.dispose()
+    with pytest.raises(StoreError, match="upgraded by a newer press-mailer"):
+        connect(db_url)
+    before = descriptors()
+    gc.disable()
+    try:
+        for _ in range(10):
+            with pytest.raises(StoreError):
+                connect(db_url)
         after = descriptors()
     finally:
         gc.enable()
