@@ -87,6 +87,38 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pyte
     yield
 
 
+# select() takes descriptors below 1,024 only: late in a full run an xdist worker held more (each
+# in-process command's delivery log stayed open until a garbage collection found it) and a test
+# waiting on a pipe with select.select failed "filedescriptor out of range in select()" (fdleak28).
+# A worker holds about 20 to 250 between tests in a full run; past this, the test that crossed it is named.
+DESCRIPTORS_WARNING = 400
+_descriptors_warned: list[bool] = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Once per worker, a warning naming the test after whose fixtures' teardown the process holds
+    more than DESCRIPTORS_WARNING open files, sockets and pipes, and what they are."""
+    if _descriptors_warned or not os.path.isdir("/proc/self/fd"):
+        return
+    held = os.listdir("/proc/self/fd")
+    if len(held) <= DESCRIPTORS_WARNING:
+        return
+    _descriptors_warned.append(True)
+    kinds: dict[str, int] = {}
+    for name in held:
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{name}").split("[")[0]
+            kinds[target] = kinds.get(target, 0) + 1
+    most = ", ".join(f"{count} x {target}" for target, count in sorted(kinds.items(), key=lambda kind: -kind[1])[:5])
+    item.warn(
+        pytest.PytestWarning(
+            f"the test process holds {len(held)} open descriptors after {item.nodeid} (select() fails from 1,024): {most}. "
+            "A command, engine, process or server of the tests is left open (dispose engines, close what is opened)."
+        )
+    )
+
+
 @pytest.fixture
 def database(request: pytest.FixtureRequest) -> str:
     """Which database this run of the test uses: "sqlite" or "postgresql"."""
@@ -300,10 +332,16 @@ def silent_port() -> Iterator[int]:
             while True:
                 taken.append(listener.accept()[0])
 
-    threading.Thread(target=accept, daemon=True).start()
+    taking = threading.Thread(target=accept, daemon=True)
+    taking.start()
     try:
         yield listener.getsockname()[1]
     finally:
+        # close() alone leaves the thread waiting in accept() for good, one per test (fdleak28):
+        # shutdown() ends that wait on Linux.
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
         listener.close()
+        taking.join(timeout=5)
         for connection in taken:
             connection.close()

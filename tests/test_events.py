@@ -628,15 +628,18 @@ def snapshot(engine: Engine) -> tuple[object, ...]:
 def test_events_hypothesis_applied_twice_equals_once(new_db_url: Callable[[], str], batch: list[dict[str, object]], order: object) -> None:
     """Any batch applied twice, the second time shuffled, leaves the log as applying it once."""
     engine = connect(new_db_url())
-    seed(engine)
-    parsed = [events.from_object(item, where="x") for item in batch]
-    apply(engine, parsed)
-    once = snapshot(engine)
-    shuffled = list(parsed)
-    order.shuffle(shuffled)  # type: ignore[attr-defined]
-    again = apply(engine, shuffled)
-    assert again.added == 0
-    assert snapshot(engine) == once
+    try:
+        seed(engine)
+        parsed = [events.from_object(item, where="x") for item in batch]
+        apply(engine, parsed)
+        once = snapshot(engine)
+        shuffled = list(parsed)
+        order.shuffle(shuffled)  # type: ignore[attr-defined]
+        again = apply(engine, shuffled)
+        assert again.added == 0
+        assert snapshot(engine) == once
+    finally:
+        engine.dispose()  # one log per example: its files closed now, not at a later collection (fdleak28)
 
 
 def test_events_array_followed_by_much_white_space_quarantines_nothing(tmp_path: Path) -> None:

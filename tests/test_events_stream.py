@@ -150,9 +150,12 @@ def test_events_import_chunk_size_changes_nothing(new_db_url: Callable[[], str],
     results = []
     for chunk in (2, 5000):
         engine = connect(new_db_url())
-        seed(engine)
-        imported = imports.import_files(engine, [path], block_threshold=3, chunk=chunk)
-        results.append((imported.totals, state(engine)))
+        try:
+            seed(engine)
+            imported = imports.import_files(engine, [path], block_threshold=3, chunk=chunk)
+            results.append((imported.totals, state(engine)))
+        finally:
+            engine.dispose()
     assert results[0] == results[1]
     totals, (_, delivered, suppressed) = results[0]
     assert (totals.received, totals.added, totals.duplicates, totals.unlinked, totals.suppressed) == (10, 8, 2, 1, 2)

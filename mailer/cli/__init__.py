@@ -552,8 +552,11 @@ class MainGroup(MailerGroup):
         finally:
             output.detail(f"Took {time.perf_counter() - started:.2f} s ({time.process_time() - cpu:.2f} s CPU).")
             app = ctx.obj
-            if self._whole_process and isinstance(app, AppContext) and app._engine is not None:
-                app._engine.dispose()  # the log's connections closed now, not by the interpreter's last collection
+            if isinstance(app, AppContext) and app._engine is not None:
+                # The log's connections closed now, not whenever a garbage collection finds the engine: a
+                # program that runs commands through main() (CliRunner, a script) kept every command's
+                # SQLite files or PostgreSQL socket open until then, past 1,024 descriptors (fdleak28).
+                app._engine.dispose()
 
 
 @click.group(cls=MainGroup, context_settings={"help_option_names": ["-h", "--help"]})

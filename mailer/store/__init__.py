@@ -85,8 +85,15 @@ def connect(url: str | Path, *, progress: Progress | None = None, connect_timeou
                 checkpoint.watch(engine)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgresql_session)
-        _create_or_upgrade(engine, progress=progress)
-        clock.measure(engine)  # a team's log: its server's time is the one every colleague's command goes by
+        try:
+            _create_or_upgrade(engine, progress=progress)
+            clock.measure(engine)  # a team's log: its server's time is the one every colleague's command goes by
+        except BaseException:
+            # A log refused (a newer version's, a failed upgrade, Ctrl-C): its connections closed now,
+            # not whenever a garbage collection finds the engine (fdleak28: a script that tried again
+            # and again kept two descriptors open per try).
+            engine.dispose()
+            raise
     except SQLAlchemyError as exc:
         raise failures.opening(exc, url, connect_timeout=connect_timeout) from exc
     except ImportError as exc:  # create_engine imports the URL's driver: psycopg for postgresql+psycopg://
