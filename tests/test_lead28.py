@@ -145,3 +145,51 @@ def test_lead28_the_fingerprint_of_what_the_office_wrote_follows_its_files_not_w
         seen.add(now)
     (tom / "templates" / "labels.toml").write_text('[en]\nmedia_contact = "Press desk"\n', encoding="utf-8")
     assert fingerprint(tom) not in seen
+
+
+def connections_to(port: int) -> int:
+    """How many TCP connections this process holds open to 127.0.0.1:``port``."""
+    import os
+    import re
+
+    mine = set()
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            found = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(f"/proc/self/fd/{name}"))
+        except OSError:
+            continue
+        if found:
+            mine.add(found.group(1))
+    count = 0
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        for line in Path(table).read_text(encoding="ascii").splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in mine and int(fields[2].rsplit(":", 1)[1], 16) == port:
+                count += 1
+    return count
+
+
+def test_lead28_a_send_stopped_by_sendgrid_in_process_hangs_up_its_connections(live: Path, standin: Any) -> None:
+    """A script that sends again and again (or a test suite) kept each stopped send's connections to SendGrid open
+    until a garbage collection found them: a socket per worker thread per send (fdleak28). They close as the send ends."""
+    import gc
+    import re
+    from urllib.parse import urlsplit
+
+    from test_sender_check import SEND, SENDGRID_403, mailer
+
+    port = urlsplit(standin.url).port
+    assert port is not None
+    standin.answer(403, body=SENDGRID_403, times=100)
+    first = mailer(*SEND)
+    assert first.exit_code != 0
+    resume = ("resume", re.findall(r"mailer resume (\S+)", first.output)[0], "--yes")
+    gc.disable()
+    try:
+        for _ in range(3):
+            stopped = mailer(*resume)
+            assert stopped.exit_code != 0 and "SendGrid refused the From address" in stopped.output, stopped.output
+        left = connections_to(port)
+    finally:
+        gc.enable()
+    assert left == 0, left

@@ -882,7 +882,7 @@ def _send(
                 came_from = follow_ups.list_row_of(connection, original)
             skipped = [replace(m, source=came_from(m.source)) for m in skipped]
         skipped_file = transport.write_skipped(campaign_id, skipped, delimiter=files[0].delimiter if files else ",")
-    with (progress or _no_progress)("Writing the dry run" if dry else "Sending", total or None) as advance:
+    with _hanging_up(transport), (progress or _no_progress)("Writing the dry run" if dry else "Sending", total or None) as advance:
         outcome = delivery.run(
             engine,
             campaign_id,
@@ -914,6 +914,18 @@ def _send(
         written = None if transport.eml_limit is None else sum(1 for _ in folder.glob("*.eml"))
         return Sent(campaign_id, outcome, folder, written, skipped_file)
     return Sent(campaign_id, outcome)
+
+
+@contextmanager
+def _hanging_up(transport: Transport) -> Iterator[None]:
+    """Within the block, the run; after it, however it ends, the transport's kept-alive connections closed
+    (``SendGridTransport.close_connections``; a transport without any: nothing)."""
+    try:
+        yield
+    finally:
+        close = getattr(transport, "close_connections", None)
+        if callable(close):
+            close()
 
 
 def _sendgrid(config: Config, environ: Mapping[str, str], *, sending: bool = True) -> SendGridTransport:

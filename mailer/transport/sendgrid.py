@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.parse
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC
 from http import HTTPStatus
@@ -82,6 +83,9 @@ class SendGridTransport:
         self._config = sendgrid
         self._clock = clock
         self._local = threading.local()
+        # Each thread's kept-alive connection to SendGrid (``close_connections``); weak: a finished thread's goes with it.
+        self._kept: weakref.WeakSet[keepalive.Kept] = weakref.WeakSet()
+        self._kept_lock = threading.Lock()
         self._common = CommonBodies(sendgrid=sendgrid, sender=sender, unsubscribe_tag=unsubscribe_tag, one_click=one_click)
 
     def __repr__(self) -> str:
@@ -112,7 +116,20 @@ class SendGridTransport:
             )
             if keepalive.direct(mail_send.host):
                 mail_send.kept = keepalive.Kept(mail_send.host)
+                with self._kept_lock:
+                    self._kept.add(mail_send.kept)
         return mail_send
+
+    def close_connections(self) -> None:
+        """Close the connections this transport keeps open to SendGrid; a later request opens one again.
+
+        A send closes them when it ends (``campaign._send``): a program running sends one after another
+        (a script, a web application) otherwise kept a socket per worker thread of each stopped send until
+        a garbage collection (fdleak28)."""
+        with self._kept_lock:
+            kept = list(self._kept)
+        for connection in kept:
+            connection.close()
 
     def body(self, request: Request) -> dict[str, Any]:
         """The request body this transport posts for ``request``."""
