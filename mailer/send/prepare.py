@@ -181,13 +181,7 @@ def prepare_send(
         warnings.insert(0, new_log_warning(engine.url.render_as_string(hide_password=False)))  # the log in use, whatever the config says
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
-    if mode is Mode.LIVE and force_embargo and rendered.embargo is not None and (scheduled or embargo_now) < rendered.embargo:
-        # newcomer 28 #7: the plan of a live send forced past the embargo said nothing of it (a dry run stays quiet: test_preflight)
-        when = f"at {schedule.describe(scheduled)}" if scheduled else "now"
-        warnings.append(
-            f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
-            "the email still says it is embargoed until then."
-        )
+    warnings.extend(_forced_past_embargo(rendered, mode, scheduled or embargo_now, force=force_embargo, scheduled=scheduled))
     warnings.extend(_dated_before_delivery(release_path, scheduled))
     warnings.extend(forgotten_behind)
     # Which address of a cell of several is mailed: said by `lists check`, and here for an office
@@ -444,6 +438,18 @@ def new_log_warning(url: str) -> str:
     return f"{NEW_LOG_WARNING} This log: {display_url(url)}."
 
 
+def _forced_past_embargo(rendered: Rendered, mode: Mode, goes_out: datetime, *, force: bool, scheduled: datetime | None) -> list[str]:
+    """The plan's word on a live send forced past the embargo (newcomer 28 #7: it said nothing of it); a dry run
+    stays quiet (test_preflight)."""
+    if mode is not Mode.LIVE or not force or rendered.embargo is None or goes_out >= rendered.embargo:
+        return []
+    when = f"at {schedule.describe(scheduled)}" if scheduled else "now"
+    return [
+        f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
+        "the email still says it is embargoed until then."
+    ]
+
+
 def _cancel_window(scheduled: datetime | None, now: datetime) -> list[str]:
     """The warning of a live send scheduled inside SendGrid's 10-minute cancel window (newcomer 14 #9)."""
     note = schedule.cancel_window_note(scheduled, now=now) if scheduled is not None else None
@@ -596,15 +602,9 @@ def prepare_follow_up(
     held = _held_words(original, now=now)
     if mode is Mode.DRY_RUN:
         warnings.extend(_embargo_note(rendered, release_path, scheduled, embargo_now, force=force_embargo))
-    if mode is Mode.LIVE and force_embargo and rendered.embargo is not None and (scheduled or embargo_now) < rendered.embargo:
-        # newcomer 28 #7: the plan of a live send forced past the embargo said nothing of it (a dry run stays quiet: test_preflight)
-        when = f"at {schedule.describe(scheduled)}" if scheduled else "now"
-        warnings.append(
-            f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
-            "the email still says it is embargoed until then."
-        )
         if held is not None:
             warnings.insert(0, f"{held} A live follow-up is refused until then.")
+    warnings.extend(_forced_past_embargo(rendered, mode, scheduled or embargo_now, force=force_embargo, scheduled=scheduled))
     problem: SendError | ConfigError | TemplateError | None = None
     received = the_plan.skipped().get(RejectReason.ALREADY_RECEIVED.value, 0)
     if mode is Mode.LIVE and held is not None and original.scheduled_at is not None:  # held: SendGrid holds it until then
