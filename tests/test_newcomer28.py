@@ -217,32 +217,7 @@ def test_a_test_send_to_a_named_address_says_to_give_the_address_alone(project: 
 # -- 9. `mailer preview --open` without a browser: "xdg-open: no method available ..." first ----------
 
 
-def test_open_without_a_browser_says_it_in_mailers_words_only(project: Path) -> None:
-    """On the office's server (SSH, no desktop), `mailer preview --open` printed the launcher's own
-    "xdg-open: no method available for opening '/home/.../radweg.html'" before mailer's "Could not
-    open a browser here: open ... yourself." The launcher's words are a program's; mailer's say it."""
-    import os
-    import subprocess
-    import sys
-
-    bin_folder = project / "fake-bin"
-    bin_folder.mkdir()
-    fake = bin_folder / "xdg-open"
-    fake.write_text("#!/bin/sh\necho \"xdg-open: no method available for opening '$1'\" >&2\nexit 3\n", encoding="utf-8")
-    fake.chmod(0o755)
-    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")}
-    env.update(PYTHONPATH=str(ROOT), PATH=f"{bin_folder}{os.pathsep}{env.get('PATH', '')}")
-    done = subprocess.run(
-        [sys.executable, "-m", "mailer", "preview", "releases/example.md", "--open"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "xdg-open" not in done.stderr and "Could not open a browser here" in done.stderr, done.stderr
+# (its test is test_review8cli_open_without_a_browser_says_so, which now asks for mailer's words only)
 
 
 # -- 10. --at tomorrow, in a Berlin office: "for example --at "... America/New_York"" -------------------
