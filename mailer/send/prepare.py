@@ -445,8 +445,10 @@ def _forced_past_embargo(rendered: Rendered, mode: Mode, goes_out: datetime, *, 
         return []
     when = f"at {schedule.describe(scheduled)}" if scheduled else "now"
     return [
-        f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
-        "the email still says it is embargoed until then."
+        (
+            f"--force-embargo: journalists get it {when}, before the embargo lifts at {schedule.describe(rendered.embargo)}; "
+            "the email still says it is embargoed until then."
+        )
     ]
 
 
