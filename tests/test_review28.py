@@ -1,0 +1,57 @@
+"""Review 28: the fingerprint of what the office wrote (``Rendered.source_hash``) sees every file the email is made of."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import example
+
+from mailer import compose
+from mailer.compose import release
+from mailer.config import Config
+
+
+def _fingerprints(folder: Path, name: str) -> dict[str, str]:
+    config = Config.model_validate({"compose": {"templates": str(folder / "templates")}})
+    loaded = release.load(folder / "releases" / name)
+    versions = [loaded, *loaded.versions.values()] if loaded.versions else [loaded]
+    return {version.language: compose.render(version, config=config).source_hash for version in versions}
+
+
+def _office(tmp_path: Path) -> Path:
+    shutil.copytree(example("templates"), tmp_path / "templates")
+    (tmp_path / "releases").mkdir()
+    return tmp_path
+
+
+def test_review28_a_changed_about_file_is_a_correction(tmp_path: Path) -> None:
+    """The release's About text kept in its own file (about_file: kit/about.md): the office corrects it (the
+    release file unchanged), the email's About paragraph changes, and the fingerprint did not: the journalists
+    who had it were skipped as 'already received' and never got the correction."""
+    office = _office(tmp_path)
+    (office / "releases" / "kit").mkdir()
+    about = office / "releases" / "kit" / "about.md"
+    about.write_text("Acme makes honey since 1990.\n", encoding="utf-8")
+    (office / "releases" / "launch.md").write_text(
+        "---\nsubject: Bees\ndate: 2026-11-23\nabout_file: kit/about.md\n---\nThe bees are back.\n", encoding="utf-8"
+    )
+    before = _fingerprints(office, "launch.md")
+    about.write_text("Acme makes honey since 1991.\n", encoding="utf-8")
+    assert _fingerprints(office, "launch.md") != before
+
+
+def test_review28_a_language_version_sent_alone_sees_a_change_of_the_main_file(tmp_path: Path) -> None:
+    """launch.fr.md sent alone to the French list takes its date, dateline and press contact from launch.md: a
+    corrected press contact's phone number there changes the French email, and the fingerprint did not (only
+    launch.fr.md's own bytes were in it)."""
+    office = _office(tmp_path)
+    main = office / "releases" / "launch.md"
+    main.write_text(
+        "---\nsubject: Bees\ndate: 2026-11-23\ndateline: OSLO\ncontact:\n  name: Ana\n  phone: '+47 1111'\n---\nThe bees are back.\n",
+        encoding="utf-8",
+    )
+    (office / "releases" / "launch.fr.md").write_text("---\nsubject: Abeilles\n---\nLes abeilles reviennent.\n", encoding="utf-8")
+    before = _fingerprints(office, "launch.fr.md")
+    main.write_text(main.read_text(encoding="utf-8").replace("+47 1111", "+47 2222").replace("OSLO", "BERGEN"), encoding="utf-8")
+    assert _fingerprints(office, "launch.fr.md") != before
