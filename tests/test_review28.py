@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import example
 
 from mailer import compose
@@ -55,3 +56,29 @@ def test_review28_a_language_version_sent_alone_sees_a_change_of_the_main_file(t
     before = _fingerprints(office, "launch.fr.md")
     main.write_text(main.read_text(encoding="utf-8").replace("+47 1111", "+47 2222").replace("OSLO", "BERGEN"), encoding="utf-8")
     assert _fingerprints(office, "launch.fr.md") != before
+
+
+def test_review28_a_newer_built_in_template_is_press_mailers_work_not_the_offices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An office without templates of its own uses press-mailer's built-in ones. An update that changes them (a
+    new footer, other spacing) changed the fingerprint of "what the office wrote", so the same release sent again
+    after updating was a correction, and --yes mailed everyone who had it again. Another built-in template
+    (template: NAME) is still a change."""
+    from mailer.compose import markup
+
+    builtin = tmp_path / "builtin"
+    shutil.copytree(example("templates"), builtin)
+    monkeypatch.setattr(markup, "BUILTIN_TEMPLATES", builtin)
+    office = tmp_path / "office"
+    (office / "releases").mkdir(parents=True)
+    (office / "releases" / "launch.md").write_text("---\nsubject: Bees\ndate: 2026-11-23\n---\nThe bees are back.\n", encoding="utf-8")
+    before = _fingerprints(office, "launch.md")
+    html = builtin / "release.html.j2"
+    html.write_text(html.read_text(encoding="utf-8").replace("</body>", "<p>Sent with a newer press-mailer</p></body>"), encoding="utf-8")
+    (builtin / "release.css").write_text((builtin / "release.css").read_text(encoding="utf-8") + "\np { margin: 0 }\n", encoding="utf-8")
+    assert _fingerprints(office, "launch.md") == before
+    for suffix in ("html.j2", "txt.j2", "css"):
+        shutil.copy(builtin / f"release.{suffix}", builtin / f"brief.{suffix}")
+    (office / "releases" / "launch.md").write_text(
+        "---\nsubject: Bees\ndate: 2026-11-23\ntemplate: brief\n---\nThe bees are back.\n", encoding="utf-8"
+    )
+    assert _fingerprints(office, "launch.md") != before

@@ -160,9 +160,11 @@ def _source_hash(release: Release, config: Config, parts: markup.Parts, attachme
         return ""
     digest = hashlib.sha256(b"press-mailer source 1\0")
     pieces: list[bytes] = [len(written).to_bytes(8, "big"), *written]
+    # press-mailer's built-in template is its own work, as its built-in labels are: by name only (review28).
+    builtin = Path(parts.template).parent == markup.BUILTIN_TEMPLATES
     for name, text in parts.template_sources:
-        pieces += [name.encode("utf-8"), text.encode("utf-8", "surrogatepass")]
-    pieces.append(parts.css.encode("utf-8", "surrogatepass"))
+        pieces += [name.encode("utf-8"), b"built-in" if builtin else text.encode("utf-8", "surrogatepass")]
+    pieces.append(b"built-in" if builtin else parts.css.encode("utf-8", "surrogatepass"))
     office_labels = Path(parts.template).parent / labels.FILE_NAME  # the office's own labels beside its template
     try:
         pieces.append(office_labels.read_bytes() if parts.template and office_labels.is_file() else b"")
