@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import example
@@ -82,3 +83,38 @@ def test_review28_a_newer_built_in_template_is_press_mailers_work_not_the_office
         "---\nsubject: Bees\ndate: 2026-11-23\ntemplate: brief\n---\nThe bees are back.\n", encoding="utf-8"
     )
     assert _fingerprints(office, "launch.md") != before
+
+
+def test_review28_a_corrected_about_file_reaches_those_who_had_the_release(
+    project: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same send, end to end: the About text corrected in its about_file, the release file unchanged. The
+    journalists who had it were skipped as 'already received' (the fingerprint unchanged), so --yes sent the
+    correction to nobody; now they get it, as a correction."""
+    import re
+
+    from click.testing import CliRunner
+    from office_cli import mailed, office, said
+
+    from mailer.cli import main
+
+    def mailer(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": "SG.standin-key.secret"})
+
+    office(project, standin, db_url, beat="Email,First Name\nana@daily.example,Ana\nben@gazette.example,Ben\n")
+    monkeypatch.chdir(project)
+    release_file = project / "releases" / "example.md"
+    about = project / "releases" / "about.md"
+    about.write_text("Riverbend Beekeepers, since 1990.\n", encoding="utf-8")
+    written = re.sub(r"(?ms)^about:.*?(?=^[\w-])", "", release_file.read_text(encoding="utf-8"))
+    release_file.write_text(written.replace("---\n", "---\nabout_file: about.md\n", 1), encoding="utf-8")
+    send = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    first = mailer(*send)
+    assert first.exit_code == 0, said(first)
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], said(first)
+    about.write_text("Riverbend Beekeepers, since 1991.\n", encoding="utf-8")
+    standin.reset()
+    corrected = mailer(*send)
+    assert corrected.exit_code == 0, said(corrected)
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], said(corrected)
+    assert "earlier version" in said(corrected), said(corrected)
