@@ -118,3 +118,19 @@ def test_review28_a_corrected_about_file_reaches_those_who_had_the_release(
     assert corrected.exit_code == 0, said(corrected)
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], said(corrected)
     assert "earlier version" in said(corrected), said(corrected)
+
+
+def test_review28_the_fingerprint_is_of_the_release_as_it_was_read_not_as_the_file_is_a_moment_later(tmp_path: Path) -> None:
+    """The file was read again for the fingerprint after the release was loaded: saved in between (the office
+    corrects 1.2 to 1.3 while a send starts), the campaign mailed 1.2 and recorded the fingerprint of 1.3, so the
+    later send of the corrected file skipped everyone as 'already received'."""
+    office = _office(tmp_path)
+    path = office / "releases" / "launch.md"
+    path.write_text("---\nsubject: Bees\ndate: 2026-11-23\ndateline: OSLO\n---\nThe bees are back: 1.2 million.\n", encoding="utf-8")
+    config = Config.model_validate({"compose": {"templates": str(office / "templates")}})
+    loaded = release.load(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("1.2", "1.3").replace("OSLO", "BERGEN"), encoding="utf-8")
+    sent = compose.render(loaded, config=config)
+    later = compose.render(release.load(path), config=config)
+    assert "1.2 million" in sent.text and sent.content_hash != later.content_hash
+    assert sent.source_hash != later.source_hash

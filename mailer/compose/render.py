@@ -160,6 +160,10 @@ def _source_hash(release: Release, config: Config, parts: markup.Parts, attachme
         return ""
     digest = hashlib.sha256(b"press-mailer source 1\0")
     pieces: list[bytes] = [len(written).to_bytes(8, "big"), *written]
+    # And the release as it was read: a file saved again between that and this is no longer what the email says.
+    texts = (release.subject, release.headline, release.subheadline, release.preheader, release.about, release.body)
+    pieces += [b"-" if piece is None else b"+" + piece.source.encode("utf-8", "surrogatepass") for piece in texts]
+    pieces += [str(release.dateline or "").encode("utf-8", "surrogatepass"), repr(release.contact).encode("utf-8", "surrogatepass")]
     # press-mailer's built-in template is its own work, as its built-in labels are: by name only (review28).
     builtin = Path(parts.template).parent == markup.BUILTIN_TEMPLATES
     for name, text in parts.template_sources:
