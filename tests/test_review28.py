@@ -134,3 +134,46 @@ def test_review28_the_fingerprint_is_of_the_release_as_it_was_read_not_as_the_fi
     later = compose.render(release.load(path), config=config)
     assert "1.2 million" in sent.text and sent.content_hash != later.content_hash
     assert sent.source_hash != later.source_hash
+
+
+def test_review28_a_release_edited_and_edited_back_after_an_update_is_a_correction(
+    project: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sent (1.2), corrected and sent again (1.3), then edited back (1.2) and sent after an update of
+    press-mailer (both campaigns' content hashes rewritten as an older version logged them): the journalists
+    last read 1.3, so 1.2 is a correction to them, though the first campaign recorded the same fingerprint."""
+    from click.testing import CliRunner
+    from office_cli import campaign_of, mailed, office, said
+    from sqlalchemy import create_engine, text
+
+    from mailer.cli import main
+
+    def mailer(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": "SG.standin-key.secret"})
+
+    office(project, standin, db_url, beat="Email,First Name\nana@daily.example,Ana\nben@gazette.example,Ben\n")
+    monkeypatch.chdir(project)
+    release_file = project / "releases" / "example.md"
+    first_text = release_file.read_text(encoding="utf-8")
+    assert "1.2 million" in first_text
+    send = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    campaigns = []
+    for written in (first_text, first_text.replace("1.2 million", "1.3 million")):
+        release_file.write_text(written, encoding="utf-8")
+        standin.reset()
+        result = mailer(*send)
+        assert result.exit_code == 0, said(result)
+        assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], said(result)
+        campaigns.append(campaign_of(result))
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        for number, campaign in enumerate(campaigns):
+            for table, column in (("campaign", "id"), ("campaign_version", "campaign_id")):
+                connection.execute(text(f"UPDATE {table} SET content_hash = :h WHERE {column} = :c"), {"h": str(number) * 64, "c": campaign})
+    engine.dispose()
+    release_file.write_text(first_text, encoding="utf-8")
+    standin.reset()
+    back = mailer(*send)
+    assert back.exit_code == 0, said(back)
+    assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], said(back)
+    assert "earlier version" in said(back), said(back)
