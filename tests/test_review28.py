@@ -169,7 +169,9 @@ def test_review28_a_release_edited_and_edited_back_after_an_update_is_a_correcti
     with engine.begin() as connection:
         for number, campaign in enumerate(campaigns):
             for table, column in (("campaign", "id"), ("campaign_version", "campaign_id")):
-                connection.execute(text(f"UPDATE {table} SET content_hash = :h WHERE {column} = :c"), {"h": str(number) * 64, "c": campaign})
+                connection.execute(
+                    text(f"UPDATE {table} SET content_hash = :h WHERE {column} = :c"), {"h": str(number) * 64, "c": campaign}
+                )
     engine.dispose()
     release_file.write_text(first_text, encoding="utf-8")
     standin.reset()
@@ -177,3 +179,36 @@ def test_review28_a_release_edited_and_edited_back_after_an_update_is_a_correcti
     assert back.exit_code == 0, said(back)
     assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], said(back)
     assert "earlier version" in said(back), said(back)
+
+
+def test_review28_a_language_version_added_after_an_update_does_not_mail_the_others_again(
+    project: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The English release sent, then a French version added and the release sent again after an update of
+    press-mailer: the English journalists' version is unchanged, so they are not sent it again."""
+    from click.testing import CliRunner
+    from office_cli import campaign_of, mailed, office, said
+    from sqlalchemy import create_engine, text
+
+    from mailer.cli import main
+
+    def mailer(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), env={"SENDGRID_API_KEY": "SG.standin-key.secret"})
+
+    office(project, standin, db_url, beat="Email,First Name,Language\nana@daily.example,Ana,en\nben@gazette.example,Ben,en\n")
+    monkeypatch.chdir(project)
+    send = ("send", "releases/example.md", "--list", "lists/beat.csv", "--yes", "--no-test-ok")
+    first = mailer(*send)
+    assert first.exit_code == 0, said(first)
+    campaign = campaign_of(first)
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        for table, column in (("campaign", "id"), ("campaign_version", "campaign_id")):
+            connection.execute(text(f"UPDATE {table} SET content_hash = :h WHERE {column} = :c"), {"h": "0" * 64, "c": campaign})
+    engine.dispose()
+    (project / "releases" / "example.fr.md").write_text("---\nsubject: Abeilles\n---\nLes abeilles reviennent.\n", encoding="utf-8")
+    (project / "lists" / "fr.csv").write_text("Email,First Name,Language\nluc@monde.example,Luc,fr\n", encoding="utf-8")
+    standin.reset()
+    again = mailer(*send, "--list", "lists/fr.csv")
+    assert again.exit_code == 0, said(again)
+    assert mailed(standin) == ["luc@monde.example"], said(again)
