@@ -25,7 +25,7 @@ from pathlib import Path
 import platformdirs
 
 from mailer import unsubscribe
-from mailer.compose import labels, markup, tokens
+from mailer.compose import labels, markup, tokens, versions
 from mailer.compose.inline import absolute, inline
 from mailer.compose.release import Release
 from mailer.config import APP_NAME, Config
@@ -144,21 +144,31 @@ def _source_hash(release: Release, config: Config, parts: markup.Parts, attachme
     """``Rendered.source_hash``: SHA-256 of what the office wrote, "" when the release file cannot be read again.
 
     The release file's bytes (front matter and text; an undated release is the same file every day),
+    with the main file a language version takes what it lacks from and the about_file its About text is read from,
     the template files the render read, the stylesheet and the labels file, by their names in the templates folder
     (a colleague's copy of the office folder elsewhere on disk is the same), each attachment and
     image, and the settings the email shows (From, Reply-To, postal address, base URL, unsubscribe
     link). Not press-mailer's own work: a newer version that writes the same release differently
     (inlining, escaping, spacing) gives the same fingerprint.
     """
+    # The release file, the main file a language version sent alone takes its date, dateline, contact and
+    # sender from, and the files its texts come from (about_file; a version's inherited texts): review28.
+    files = dict.fromkeys([release.path, versions.main_of(release.path), *(piece.path for piece in release.texts())])
     try:
-        written = release.path.read_bytes()
+        written = [file.read_bytes() for file in files if file is not None]
     except OSError:
         return ""
     digest = hashlib.sha256(b"press-mailer source 1\0")
-    pieces: list[bytes] = [written]
+    pieces: list[bytes] = [len(written).to_bytes(8, "big"), *written]
+    # And the release as it was read: a file saved again between that and this is no longer what the email says.
+    texts = (release.subject, release.headline, release.subheadline, release.preheader, release.about, release.body)
+    pieces += [b"-" if piece is None else b"+" + piece.source.encode("utf-8", "surrogatepass") for piece in texts]
+    pieces += [str(release.dateline or "").encode("utf-8", "surrogatepass"), repr(release.contact).encode("utf-8", "surrogatepass")]
+    # press-mailer's built-in template is its own work, as its built-in labels are: by name only (review28).
+    builtin = Path(parts.template).parent == markup.BUILTIN_TEMPLATES
     for name, text in parts.template_sources:
-        pieces += [name.encode("utf-8"), text.encode("utf-8", "surrogatepass")]
-    pieces.append(parts.css.encode("utf-8", "surrogatepass"))
+        pieces += [name.encode("utf-8"), b"built-in" if builtin else text.encode("utf-8", "surrogatepass")]
+    pieces.append(b"built-in" if builtin else parts.css.encode("utf-8", "surrogatepass"))
     office_labels = Path(parts.template).parent / labels.FILE_NAME  # the office's own labels beside its template
     try:
         pieces.append(office_labels.read_bytes() if parts.template and office_labels.is_file() else b"")

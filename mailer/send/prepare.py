@@ -850,7 +850,12 @@ def _planned(
         # The same release, written differently by a newer press-mailer (an upgrade changed how it inlines,
         # escapes or spaces an email): what the office wrote is unchanged, so it is no correction (lead 28).
         unchanged = _same_source(connection, versions, set(got_earlier.values()))
-        same = {key: cid for key, cid in got_earlier.items() if cid in unchanged}
+        version_of = dict(the_plan.recipient_versions())  # a version added since leaves the others' unchanged (review28)
+        same = {
+            key: cid
+            for key, cid in got_earlier.items()
+            if key in version_of and versions[version_of[key]].language in unchanged.get(cid, ())
+        }
         if same:
             kept_back = _held_for_later(connection, same)  # a scheduled send of it: nobody has it yet, SendGrid holds it
             later = {cid: schedule.describe(at) for cid, (_, at) in kept_back.items()}
@@ -1816,19 +1821,20 @@ def _sent_on_another_day(connection: Connection, config: Config, release_path: P
     return found
 
 
-def _same_source(connection: Connection, versions: Sequence[Rendered], campaign_ids: Iterable[str]) -> set[str]:
+def _same_source(connection: Connection, versions: Sequence[Rendered], campaign_ids: Iterable[str]) -> dict[str, set[str]]:
     """Of these campaigns of the release, those that recorded what the office wrote
-    (``campaigns.SOURCES``) and found it as it is now: the same language versions, each unchanged. A
-    version added or taken out since is compared as before (the question says who gets which)."""
+    (``campaigns.SOURCES``) and found each of their language versions as it is now, with those languages:
+    their journalists who now get one of them already have it. A version added since (a translation)
+    leaves the others unchanged; one taken out since is compared as before (the question says who gets which)."""
     now = {version.language: version.source_hash for version in versions}
-    found = set()
+    found: dict[str, set[str]] = {}
     for campaign_id in sorted(campaign_ids):
         earlier = campaigns.get(connection, campaign_id)
         recorded = earlier.filters.get(campaigns.SOURCES) if earlier is not None else None
-        if not isinstance(recorded, dict):
+        if not isinstance(recorded, dict) or not recorded:
             continue  # logged before it was kept, or carried over from an old log: compared by content alone
-        if recorded == now and all(now.values()):
-            found.add(campaign_id)
+        if all(now.values()) and all(language in now and now[language] == value for language, value in recorded.items()):
+            found[campaign_id] = set(recorded)
     return found
 
 
