@@ -260,7 +260,9 @@ def test_a_command_stopped_while_mailer_loads_ends_quietly(tmp_path: Path, sig: 
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - a shell may have ignored SIGINT
     )
     out, err = stop_at(process, started.exists, sig)
-    assert process.returncode == (130 if sig == signal.SIGINT else 143), (process.returncode, out, err)
+    # 130 (143), as a shell reports it: the process's own exit code, or its death by that signal (-2, -15 to
+    # subprocess), which Python chooses at its very end now and then, after mailer has said its words.
+    assert process.returncode in ((130, -2) if sig == signal.SIGINT else (143, -15)), (process.returncode, out, err)
     assert err == "Stopped.\n", err
     assert '"error": "Stopped at your request."' in out, out
 
