@@ -57,6 +57,20 @@ FIRST = "Email,First Name,Last Name,Outlet\nana@daily.example,Ana,Lima,Daily New
 MORE = "Email,First Name,Last Name,Outlet\ncleo@weekly.example,Cleo,Park,Weekly\n"
 
 
+def written_by_an_older_version(db_url: str, campaign: str, digit: str = "0") -> None:
+    """The campaign's content hashes as an older press-mailer logged them: the same release and settings, its
+    emails written a little differently (another content hash, here ``digit`` * 64, for every version)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            for table, column in (("campaign", "id"), ("campaign_version", "campaign_id")):
+                connection.execute(text(f"UPDATE {table} SET content_hash = :h WHERE {column} = :c"), {"h": digit * 64, "c": campaign})
+    finally:
+        engine.dispose()
+
+
 def test_lead28_the_same_release_a_newer_press_mailer_writes_differently_is_no_correction(
     project: Path, standin: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -66,7 +80,6 @@ def test_lead28_the_same_release_a_newer_press_mailer_writes_differently_is_no_c
     unchanged, they are skipped as already received, and only the new list's journalist is mailed. A real change
     of the release is a correction still."""
     from office_cli import campaign_of, mailed, office, said
-    from sqlalchemy import create_engine, text
 
     from mailer.cli import main
 
@@ -80,12 +93,7 @@ def test_lead28_the_same_release_a_newer_press_mailer_writes_differently_is_no_c
     first = mailer(*send)
     assert first.exit_code == 0, said(first)
     campaign = campaign_of(first)
-    # As an older press-mailer logged it: the same release and settings, the email written a little differently.
-    engine = create_engine(db_url)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE campaign SET content_hash = :h WHERE id = :c"), {"h": "0" * 64, "c": campaign})
-        connection.execute(text("UPDATE campaign_version SET content_hash = :h WHERE campaign_id = :c"), {"h": "0" * 64, "c": campaign})
-    engine.dispose()
+    written_by_an_older_version(db_url, campaign)
 
     standin.reset()
     again = mailer(*send, "--list", "lists/more.csv")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import example
+from test_lead28 import written_by_an_older_version
 
 from mailer import compose
 from mailer.compose import release
@@ -144,7 +145,6 @@ def test_review28_a_release_edited_and_edited_back_after_an_update_is_a_correcti
     last read 1.3, so 1.2 is a correction to them, though the first campaign recorded the same fingerprint."""
     from click.testing import CliRunner
     from office_cli import campaign_of, mailed, office, said
-    from sqlalchemy import create_engine, text
 
     from mailer.cli import main
 
@@ -165,14 +165,8 @@ def test_review28_a_release_edited_and_edited_back_after_an_update_is_a_correcti
         assert result.exit_code == 0, said(result)
         assert sorted(mailed(standin)) == ["ana@daily.example", "ben@gazette.example"], said(result)
         campaigns.append(campaign_of(result))
-    engine = create_engine(db_url)
-    with engine.begin() as connection:
-        for number, campaign in enumerate(campaigns):
-            for table, column in (("campaign", "id"), ("campaign_version", "campaign_id")):
-                connection.execute(
-                    text(f"UPDATE {table} SET content_hash = :h WHERE {column} = :c"), {"h": str(number) * 64, "c": campaign}
-                )
-    engine.dispose()
+    for number, campaign in enumerate(campaigns):
+        written_by_an_older_version(db_url, campaign, str(number))
     release_file.write_text(first_text, encoding="utf-8")
     standin.reset()
     back = mailer(*send)
@@ -188,7 +182,6 @@ def test_review28_a_language_version_added_after_an_update_does_not_mail_the_oth
     press-mailer: the English journalists' version is unchanged, so they are not sent it again."""
     from click.testing import CliRunner
     from office_cli import campaign_of, mailed, office, said
-    from sqlalchemy import create_engine, text
 
     from mailer.cli import main
 
@@ -201,11 +194,7 @@ def test_review28_a_language_version_added_after_an_update_does_not_mail_the_oth
     first = mailer(*send)
     assert first.exit_code == 0, said(first)
     campaign = campaign_of(first)
-    engine = create_engine(db_url)
-    with engine.begin() as connection:
-        for table, column in (("campaign", "id"), ("campaign_version", "campaign_id")):
-            connection.execute(text(f"UPDATE {table} SET content_hash = :h WHERE {column} = :c"), {"h": "0" * 64, "c": campaign})
-    engine.dispose()
+    written_by_an_older_version(db_url, campaign)
     (project / "releases" / "example.fr.md").write_text("---\nsubject: Abeilles\n---\nLes abeilles reviennent.\n", encoding="utf-8")
     (project / "lists" / "fr.csv").write_text("Email,First Name,Language\nluc@monde.example,Luc,fr\n", encoding="utf-8")
     standin.reset()
